@@ -1,0 +1,152 @@
+"""Input serializers parse JSON into the services' inputs; output serializers shape responses.
+The rules themselves live in incidents.inputs and the models, so pages and API share them."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from incidents import inputs
+from incidents.taxonomy import (
+    AbuseType,
+    BiasGround,
+    Channel,
+    Language,
+    Need,
+    PerpetratorType,
+    Region,
+    ReporterRole,
+    RiskFlag,
+)
+
+
+class Codes(serializers.MultipleChoiceField):
+    """A list of codes from one vocabulary, returned as a list in the vocabulary's order."""
+
+    def __init__(self, vocabulary: Any, **kwargs: Any) -> None:
+        self.vocabulary = vocabulary
+        super().__init__(choices=vocabulary.choices, required=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> list[str]:  # type: ignore[override]
+        chosen = super().to_internal_value(data)
+        return [code for code in self.vocabulary.values if code in chosen]
+
+
+class LoginInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class ReceiptInput(serializers.Serializer):
+    receipt = serializers.CharField(max_length=64)
+
+
+class IncidentInput(serializers.Serializer):
+    narrative = serializers.CharField(max_length=inputs.NARRATIVE_MAX)
+    occurred_on = serializers.DateField(required=False, allow_null=True)
+    channels = Codes(Channel)
+    abuse_types = Codes(AbuseType)
+    perpetrator_identifiers = serializers.ListField(
+        child=serializers.CharField(max_length=inputs.IDENTIFIER_MAX, allow_blank=True),
+        required=False,
+        max_length=inputs.IDENTIFIERS_MAX,
+    )
+
+    def to_incident(self) -> inputs.IncidentInput:
+        data = self.validated_data
+        return inputs.IncidentInput(
+            narrative=data["narrative"],
+            occurred_on=data.get("occurred_on"),
+            channels=data.get("channels", []),
+            abuse_types=data.get("abuse_types", []),
+            perpetrator_identifiers=data.get("perpetrator_identifiers", []),
+        )
+
+
+class ReportInput(IncidentInput):
+    role = serializers.ChoiceField(choices=ReporterRole.choices)
+    region = serializers.ChoiceField(choices=Region.choices)
+    bias_grounds = Codes(BiasGround)
+    perpetrator_type = serializers.ChoiceField(
+        choices=PerpetratorType.choices, required=False, default=PerpetratorType.UNKNOWN
+    )
+    risk_flags = Codes(RiskFlag)
+    needs = Codes(Need)
+    preferred_language = serializers.ChoiceField(
+        choices=Language.choices, required=False, default=Language.ENGLISH
+    )
+    municipality = serializers.CharField(
+        max_length=inputs.MUNICIPALITY_MAX, required=False, allow_blank=True, default=""
+    )
+    contact_details = serializers.CharField(
+        max_length=inputs.CONTACT_MAX, required=False, allow_blank=True, default=""
+    )
+    consent_statistics = serializers.BooleanField(required=False, default=False)
+    consent_matching = serializers.BooleanField(required=False, default=False)
+
+    def to_report(self) -> inputs.ReportInput:
+        data = self.validated_data
+        return inputs.ReportInput(
+            role=data["role"],
+            region=data["region"],
+            incident=self.to_incident(),
+            bias_grounds=data.get("bias_grounds", []),
+            perpetrator_type=data["perpetrator_type"],
+            risk_flags=data.get("risk_flags", []),
+            needs=data.get("needs", []),
+            preferred_language=data["preferred_language"],
+            municipality=data["municipality"],
+            contact_details=data["contact_details"],
+            consent_statistics=data["consent_statistics"],
+            consent_matching=data["consent_matching"],
+        )
+
+
+class EvidenceInput(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+    description = serializers.CharField(
+        max_length=inputs.DESCRIPTION_MAX, required=False, allow_blank=True, default=""
+    )
+
+
+class ReportSummary(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    role = serializers.CharField()
+    region = serializers.CharField()
+    channels = serializers.ListField(child=serializers.CharField())
+    abuse_types = serializers.ListField(child=serializers.CharField())
+
+
+class IncidentOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    occurred_on = serializers.DateField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    channels = serializers.ListField(child=serializers.CharField())
+    abuse_types = serializers.ListField(child=serializers.CharField())
+    narrative = serializers.CharField()
+    perpetrator_identifiers = serializers.ListField(child=serializers.CharField())
+
+
+class EvidenceOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    created_at = serializers.DateTimeField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    description = serializers.CharField()
+
+
+class ReportOut(ReportSummary):
+    bias_grounds = serializers.ListField(child=serializers.CharField())
+    perpetrator_type = serializers.CharField()
+    risk_flags = serializers.ListField(child=serializers.CharField())
+    needs = serializers.ListField(child=serializers.CharField())
+    preferred_language = serializers.CharField()
+    consent_statistics = serializers.BooleanField()
+    consent_matching = serializers.BooleanField()
+    municipality = serializers.CharField()
+    contact_details = serializers.CharField()
+    incidents = IncidentOut(many=True)
+    evidence = EvidenceOut(many=True)

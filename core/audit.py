@@ -1,0 +1,104 @@
+"""The audit log: append-only, hash-chained, written inside the service that changes state."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _digest(
+    prev_hash: str, *, seq: int, at: str, actor: str, action: str, otype: str, oid: str
+) -> str:
+    record = json.dumps(
+        [seq, at, actor, action, otype, oid], separators=(",", ":"), ensure_ascii=True
+    )
+    return hashlib.sha256(f"{prev_hash}|{record}".encode()).hexdigest()
+
+
+def _actor_label(actor: Any) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return ""
+    return str(actor.public_id)
+
+
+def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str = "") -> AuditEvent:
+    """Append one event. Call inside the service's transaction; it joins that transaction."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = str(getattr(obj, "public_id", None) or obj.pk)
+    else:
+        object_id = ""
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(
+            id=1, defaults={"last_hash": GENESIS, "length": 0}
+        )
+        seq = head.length + 1
+        at = timezone.now()
+        fields = {
+            "actor": _actor_label(actor),
+            "action": action,
+            "otype": object_type,
+            "oid": object_id,
+        }
+        digest = _digest(head.last_hash, seq=seq, at=at.isoformat(), **fields)
+        event = AuditEvent.objects.create(
+            seq=seq,
+            at=at,
+            actor=fields["actor"],
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            prev_hash=head.last_hash,
+            hash=digest,
+        )
+        AuditHead.objects.filter(id=1).update(last_hash=digest, length=seq)
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_at: int | None = None
+    reason: str = ""
+
+
+def audit_verify(*, batch_size: int = 2000) -> VerifyResult:
+    """Walk the chain in order; report the first event whose link does not hold."""
+    expected_prev, expected_seq = GENESIS, 1
+    checked = 0
+    events = AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size)
+    for event in events:
+        if event.seq != expected_seq:
+            return VerifyResult(False, checked, expected_seq, "an event is missing or out of order")
+        if event.prev_hash != expected_prev:
+            return VerifyResult(
+                False, checked, event.seq, "the link to the previous event is broken"
+            )
+        digest = _digest(
+            event.prev_hash,
+            seq=event.seq,
+            at=event.at.isoformat(),
+            actor=event.actor,
+            action=event.action,
+            otype=event.object_type,
+            oid=event.object_id,
+        )
+        if digest != event.hash:
+            return VerifyResult(False, checked, event.seq, "the event was altered")
+        expected_prev, expected_seq = event.hash, expected_seq + 1
+        checked += 1
+    head = AuditHead.objects.filter(id=1).first()
+    head_length, head_hash = (head.length, head.last_hash) if head else (0, GENESIS)
+    if head_length != checked or head_hash != expected_prev:
+        return VerifyResult(
+            False, checked, checked + 1, "events at the end of the chain are missing"
+        )
+    return VerifyResult(True, checked)

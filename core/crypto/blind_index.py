@@ -1,0 +1,103 @@
+"""Normalized perpetrator identifiers and their blind index (HMAC-SHA256 under the index key).
+
+Two reporters who name the same account in different spellings ("@JaneDoe", "x.com/janedoe/",
+"https://twitter.com/JaneDoe?s=20") produce the same index value, without anything being decrypted.
+"""
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import phonenumbers
+
+from core.crypto.keyring import Keyring
+
+# Hosts that are the same platform; profile URLs on them normalize to one form.
+HOST_ALIASES = {
+    "twitter.com": "x.com",
+    "mobile.twitter.com": "x.com",
+    "mobile.x.com": "x.com",
+    "m.facebook.com": "facebook.com",
+    "fb.com": "facebook.com",
+    "m.youtube.com": "youtube.com",
+    "m.tiktok.com": "tiktok.com",
+}
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+HANDLE_RE = re.compile(r"^@[\w.\-]{1,100}$")
+DOMAIN_RE = re.compile(r"^([a-z0-9-]+\.)+[a-z]{2,}(/.*)?$")
+PHONE_CHARS_RE = re.compile(r"^\+?[\d\s().\-]{7,25}$")
+
+
+@dataclass(frozen=True)
+class Identifier:
+    kind: str  # email, handle, url, phone or text
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+def _clean(raw: str) -> str:
+    text = unicodedata.normalize("NFKC", raw)
+    return " ".join(text.split()).strip()
+
+
+def _phone(text: str) -> Identifier | None:
+    if not PHONE_CHARS_RE.match(text):
+        return None
+    try:
+        number = phonenumbers.parse(text, "CA")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return Identifier(
+        "phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    )
+
+
+def _url(text: str) -> Identifier | None:
+    lowered = text.lower()
+    if not lowered.startswith(("http://", "https://")):
+        if not DOMAIN_RE.match(lowered):
+            return None
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower().rstrip(".")
+    except ValueError:
+        return None
+    if not host or "." not in host:
+        return None
+    host = host.removeprefix("www.")
+    host = HOST_ALIASES.get(host, host)
+    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
+    # Profile paths on social platforms are case-insensitive; "@name" and "name" are one account.
+    path = path.lower().replace("/@", "/")
+    return Identifier("url", host + path)
+
+
+def normalize_identifier(raw: str) -> Identifier | None:
+    """The canonical form of a handle, URL, e-mail address or phone number; None when blank."""
+    text = _clean(raw)
+    if not text:
+        return None
+    if HANDLE_RE.match(text):
+        return Identifier("handle", text[1:].casefold())
+    if EMAIL_RE.match(text) and "/" not in text:
+        return Identifier("email", text.casefold())
+    phone = _phone(text)
+    if phone:
+        return phone
+    url = _url(text)
+    if url:
+        return url
+    return Identifier("text", text.casefold())
+
+
+def blind_index(identifier: Identifier, *, keyring: Keyring) -> str:
+    digest = hmac.new(keyring.index_key, str(identifier).encode("utf-8"), hashlib.sha256)
+    return digest.hexdigest()

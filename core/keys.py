@@ -1,0 +1,100 @@
+"""Data keys of sealed owners (reports): create, unwrap, rewrap under a new KEK, destroy."""
+
+from typing import Protocol
+from uuid import UUID
+
+from django.db import transaction
+
+from core.crypto import envelope
+from core.crypto.keyring import load_keyring
+from core.models import KeyWrap, RecipientKind
+
+SYSTEM = "system"
+
+
+class KeyOwner(Protocol):
+    public_id: UUID
+
+    @property
+    def _meta(self) -> object: ...
+
+
+def _owner_type(owner: KeyOwner) -> str:
+    return owner._meta.label_lower  # type: ignore[attr-defined, no-any-return]
+
+
+def _context(owner_type: str, owner_id: UUID | str, wrap_kind: str, recipient: str) -> str:
+    return envelope.wrap_context(f"{owner_type}:{owner_id}", wrap_kind, recipient)
+
+
+def data_key_create(owner: KeyOwner) -> bytes:
+    """A new random data key for `owner`, stored only wrapped under the active KEK."""
+    keyring = load_keyring()
+    dek = envelope.new_dek()
+    otype = _owner_type(owner)
+    KeyWrap.objects.create(
+        owner_type=otype,
+        owner_id=owner.public_id,
+        recipient_kind=RecipientKind.KEYRING,
+        recipient=SYSTEM,
+        kek_id=keyring.active,
+        wrapped=envelope.wrap_dek(
+            dek,
+            keyring=keyring,
+            kek_id=keyring.active,
+            context=_context(otype, owner.public_id, RecipientKind.KEYRING, SYSTEM),
+        ),
+    )
+    return dek
+
+
+def data_key(owner: KeyOwner) -> bytes:
+    """Unwrap `owner`'s data key. Raises KeyWrap.DoesNotExist once the owner was crypto-shredded."""
+    otype = _owner_type(owner)
+    wrap = KeyWrap.objects.get(
+        owner_type=otype,
+        owner_id=owner.public_id,
+        recipient_kind=RecipientKind.KEYRING,
+        recipient=SYSTEM,
+    )
+    return envelope.unwrap_dek(
+        wrap.wrapped,
+        keyring=load_keyring(),
+        kek_id=wrap.kek_id,
+        context=_context(otype, owner.public_id, wrap.recipient_kind, wrap.recipient),
+    )
+
+
+def data_key_destroy(owner: KeyOwner) -> int:
+    """Crypto-shred: delete every wrap, after which no key on earth opens the owner's content."""
+    deleted, _ = KeyWrap.objects.filter(
+        owner_type=_owner_type(owner), owner_id=owner.public_id
+    ).delete()
+    return deleted
+
+
+def keywraps_rewrap_batch(*, batch_size: int) -> int:
+    """Rewrap up to `batch_size` keyring wraps still under an older KEK; returns how many."""
+    keyring = load_keyring()
+    with transaction.atomic():
+        wraps = list(
+            KeyWrap.objects.select_for_update()
+            .filter(recipient_kind=RecipientKind.KEYRING)
+            .exclude(kek_id=keyring.active)
+            .order_by("pk")[:batch_size]
+        )
+        for wrap in wraps:
+            context = _context(wrap.owner_type, wrap.owner_id, wrap.recipient_kind, wrap.recipient)
+            dek = envelope.unwrap_dek(
+                wrap.wrapped, keyring=keyring, kek_id=wrap.kek_id, context=context
+            )
+            wrap.wrapped = envelope.wrap_dek(
+                dek, keyring=keyring, kek_id=keyring.active, context=context
+            )
+            wrap.kek_id = keyring.active
+            wrap.save(update_fields=["wrapped", "kek_id", "updated_at"])
+    return len(wraps)
+
+
+def keywraps_using(kek_id: str) -> int:
+    return KeyWrap.objects.filter(kek_id=kek_id).count()

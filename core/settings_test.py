@@ -1,0 +1,36 @@
+"""Test settings: the real settings with fast hashing, inline tasks and a throwaway keyring."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-any-deployment-0123456789")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+
+from core.settings import *  # noqa: E402,F403
+from core.settings import DATABASES  # noqa: E402
+
+_TMP = tempfile.mkdtemp(prefix="recourse-test-")
+
+PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+MEDIA_ROOT = os.path.join(_TMP, "media")
+RECOURSE_KEYRING_FILE = os.path.join(_TMP, "keyring.json")
+RECOURSE_KEYRING = None
+RECOURSE_CREATE_KEYRING = True
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+# A file database, so the confidentiality tests can read its raw bytes.
+DATABASES["default"]["TEST"] = {"NAME": os.path.join(_TMP, "test.sqlite3")}
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+REST_FRAMEWORK = {  # noqa: F405
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {  # noqa: F405
+        "login": "1000/min",
+        "receipt": "1000/min",
+        "submit": "1000/min",
+    },
+}

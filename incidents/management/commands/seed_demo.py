@@ -1,0 +1,145 @@
+"""Demo accounts and reports for development. Idempotent; refuses to run with debug off."""
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import Role, User
+from incidents.inputs import IncidentInput, ReportInput
+from incidents.services import report_submit
+
+ACCOUNTS = [
+    ("riley", Role.REPORTER),
+    ("wren", Role.SUPPORT_WORKER),
+    ("sam", Role.SUPPORT_WORKER),
+    ("cora", Role.COORDINATOR),
+    ("ana", Role.ANALYST),
+    ("admin", Role.ADMINISTRATOR),
+]
+WORDS = [
+    "maple",
+    "harbour",
+    "lantern",
+    "cedar",
+    "violet",
+    "granite",
+    "meadow",
+    "ember",
+    "tundra",
+    "willow",
+    "copper",
+    "prairie",
+    "falcon",
+    "orchard",
+    "canoe",
+    "aurora",
+]
+
+
+def demo_reports() -> list[ReportInput]:
+    today = timezone.localdate()
+    return [
+        ReportInput(
+            role="candidate",
+            region="eastern",
+            municipality="Demo Township",
+            incident=IncidentInput(
+                occurred_on=today - timedelta(days=3),
+                narrative="(Demo) After the all-candidates debate an account posted my home street "
+                "and said people should 'pay me a visit'.",
+                channels=["x_twitter"],
+                abuse_types=["threat_of_violence", "doxxing"],
+                perpetrator_identifiers=["@demo_account_one"],
+            ),
+            perpetrator_type="anonymous_account",
+            risk_flags=["location_known", "escalating"],
+            needs=["safety_planning", "police", "platform_takedown"],
+            consent_statistics=True,
+            consent_matching=True,
+        ),
+        ReportInput(
+            role="candidate",
+            region="eastern",
+            municipality="Demo Township",
+            incident=IncidentInput(
+                occurred_on=today - timedelta(days=20),
+                narrative="(Demo) Repeated e-mails mocking my accent and telling me to go back "
+                "where I came from.",
+                channels=["email"],
+                abuse_types=["identity_hate", "insults"],
+                perpetrator_identifiers=["demo.sender@example.org"],
+            ),
+            bias_grounds=["place_of_origin", "ethnic_origin"],
+            perpetrator_type="member_of_public",
+            needs=["peer_support", "mental_health"],
+            consent_statistics=True,
+        ),
+    ]
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts (printing their passwords) and a few demo reports."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo creates known accounts; it runs only with DJANGO_DEBUG=1."
+            )
+        path = Path(settings.VAR_DIR) / "demo-accounts.json"
+        known = self._read(path)
+        accounts = []
+        with transaction.atomic():
+            for username, role in ACCOUNTS:
+                accounts.append(self._account(username, role, known.get(username)))
+            riley = User.objects.get(username="riley")
+            if not riley.reports.exists():
+                for data in demo_reports():
+                    report_submit(actor=riley, data=data)
+        self._write(path, accounts)
+        self.stdout.write("Demo accounts (username / password / role):")
+        for account in accounts:
+            self.stdout.write(
+                f"  {account['username']:<6} {account['password']}  {account['role']}"
+            )
+        self.stdout.write(f"Also written to {path.relative_to(settings.BASE_DIR)} (mode 0600).")
+
+    def _account(self, username: str, role: str, password: str | None) -> dict[str, str]:
+        user = User.objects.filter(username=username).first()
+        if user is None or password is None or not user.check_password(password):
+            password = "-".join(secrets.choice(WORDS) for _ in range(4))
+            user = user or User(username=username)
+            user.set_password(password)
+        user.role = role
+        user.is_staff = role == Role.ADMINISTRATOR
+        user.save()
+        if role == Role.ADMINISTRATOR:
+            user.user_permissions.set(
+                Permission.objects.filter(
+                    content_type__app_label="core", codename__endswith="_user"
+                )
+            )
+        return {"username": username, "password": password, "role": role}
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, str]:
+        try:
+            return {row["username"]: row["password"] for row in json.loads(path.read_text())}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
+    @staticmethod
+    def _write(path: Path, accounts: list[dict[str, str]]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(accounts, handle, indent=2)

@@ -1,0 +1,284 @@
+"""Writes on the reporter's side. Each service checks the actor, writes its audit event in the
+same transaction, and never receives a request."""
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.crypto.blind_index import blind_index, normalize_identifier
+from core.crypto.files import seal_stream
+from core.crypto.keyring import load_keyring
+from core.errors import DomainError
+from core.filetypes import sniff
+from core.keys import data_key, data_key_create, data_key_destroy
+from core.models import Role, User
+from core.vault import vault_delete, vault_write
+from incidents import receipts
+from incidents.inputs import (
+    DESCRIPTION_MAX,
+    IncidentInput,
+    ReportInput,
+    check_incident,
+    check_report,
+    clean_identifiers,
+)
+from incidents.models import Evidence, Incident, PerpetratorMark, Receipt, Report
+from incidents.sealing import seal_field
+from incidents.taxonomy import AbuseType, Channel
+
+EVIDENCE_VAULT = "evidence"
+SNIFF_BYTES = 8192
+
+
+def _require_reporter(actor: User, *, may_be_receipt: bool = False) -> None:
+    if not actor.is_authenticated or actor.role != Role.REPORTER:
+        raise DomainError(_("Only reporter accounts can file reports."))
+    if actor.is_receipt_account and not may_be_receipt:
+        raise DomainError(_("A receipt opens one report; file a new report without signing in."))
+
+
+def _ordered_union(vocabulary: type[Channel] | type[AbuseType], *lists: list[str]) -> list[str]:
+    chosen = {code for codes in lists for code in codes}
+    return [code for code in vocabulary.values if code in chosen]
+
+
+def _incident_create(report: Report, key: bytes, data: IncidentInput) -> Incident:
+    incident = Incident(
+        report=report,
+        occurred_on=data.occurred_on,
+        channels=_ordered_union(Channel, data.channels),
+        abuse_types=_ordered_union(AbuseType, data.abuse_types),
+    )
+    identifiers = clean_identifiers(data.perpetrator_identifiers)
+    incident.narrative_sealed = seal_field(key, incident, "narrative", data.narrative.strip())
+    incident.identifiers_sealed = seal_field(key, incident, "identifiers", identifiers)
+    incident.full_clean(exclude=["report"])
+    incident.save()
+    if report.consent_matching:
+        _marks_add(report, identifiers)
+    return incident
+
+
+def _marks_add(report: Report, identifiers: list[str]) -> None:
+    keyring = load_keyring()
+    for raw in identifiers:
+        identifier = normalize_identifier(raw)
+        if identifier is not None:
+            PerpetratorMark.objects.get_or_create(
+                report=report, digest=blind_index(identifier, keyring=keyring)
+            )
+
+
+def _report_create(*, actor: User, data: ReportInput) -> Report:
+    check_report(data)
+    report = Report(
+        reporter=actor,
+        role=data.role,
+        region=data.region,
+        channels=_ordered_union(Channel, data.incident.channels),
+        abuse_types=_ordered_union(AbuseType, data.incident.abuse_types),
+        bias_grounds=data.bias_grounds,
+        perpetrator_type=data.perpetrator_type,
+        risk_flags=data.risk_flags,
+        needs=data.needs,
+        preferred_language=data.preferred_language,
+        consent_statistics=data.consent_statistics,
+        consent_matching=data.consent_matching,
+    )
+    key = data_key_create(report)
+    report.municipality_sealed = seal_field(key, report, "municipality", data.municipality.strip())
+    report.contact_sealed = seal_field(key, report, "contact", data.contact_details.strip())
+    report.full_clean(exclude=["reporter"])
+    report.save()
+    _incident_create(report, key, data.incident)
+    audit_record(actor=actor, action="report.submit", obj=report)
+    return report
+
+
+@transaction.atomic
+def report_submit(*, actor: User, data: ReportInput) -> Report:
+    """A signed-in reporter files a report with its first incident. Audits report.submit."""
+    _require_reporter(actor)
+    return _report_create(actor=actor, data=data)
+
+
+@dataclass(frozen=True)
+class AnonymousSubmission:
+    report: Report
+    receipt: str  # shown once, never stored
+
+
+@transaction.atomic
+def report_submit_anonymous(*, data: ReportInput) -> AnonymousSubmission:
+    """Anyone files without an account and gets a receipt. Audits report.submit."""
+    check_report(data)
+    account = User(
+        username=f"receipt-{secrets.token_hex(12)}", role=Role.REPORTER, is_receipt_account=True
+    )
+    account.set_unusable_password()
+    account.save()
+    report = _report_create(actor=account, data=data)
+    for _attempt in range(5):
+        receipt = receipts.receipt_generate()
+        parts = receipts.receipt_parse(receipt)
+        assert parts is not None  # noqa: S101  (generated receipts always parse)
+        try:
+            with transaction.atomic():
+                Receipt.objects.create(
+                    report=report, lookup=parts.lookup, secret_hash=make_password(parts.secret)
+                )
+        except IntegrityError:
+            continue  # the lookup prefix is taken: draw again
+        return AnonymousSubmission(report=report, receipt=receipt)
+    raise RuntimeError("Could not draw an unused receipt prefix.")
+
+
+def receipt_authenticate(*, receipt: str) -> User | None:
+    """The account of the one report this receipt opens, or None. Same cost whether found or not."""
+    parts = receipts.receipt_parse(receipt)
+    record = (
+        Receipt.objects.select_related("report__reporter").filter(lookup=parts.lookup).first()
+        if parts
+        else None
+    )
+    if record is None or parts is None:
+        make_password(secrets.token_hex(12))  # spend the same time as a real check
+        return None
+    if not check_password(parts.secret, record.secret_hash):
+        return None
+    account = record.report.reporter
+    return account if account.is_active else None
+
+
+def _require_owner(actor: User, report: Report) -> None:
+    if not actor.is_authenticated or report.reporter_id != actor.pk:
+        raise DomainError(_("This report is not yours."))
+
+
+@transaction.atomic
+def incident_add(*, actor: User, report: Report, data: IncidentInput) -> Incident:
+    """The report's owner adds an occurrence to its timeline. Audits incident.add."""
+    _require_owner(actor, report)
+    check_incident(data)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    incident = _incident_create(report, data_key(report), data)
+    report.channels = _ordered_union(Channel, report.channels, incident.channels)
+    report.abuse_types = _ordered_union(AbuseType, report.abuse_types, incident.abuse_types)
+    report.save(update_fields=["channels", "abuse_types", "updated_at"])
+    audit_record(actor=actor, action="incident.add", obj=incident)
+    return incident
+
+
+def _safe_name(name: str) -> str:
+    base = PurePosixPath(name.replace("\\", "/")).name
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')
+    return cleaned[:200] or "evidence"
+
+
+class _Intake:
+    """Passes an upload's plaintext through, measuring it, hashing it and sniffing its type."""
+
+    def __init__(self, upload: UploadedFile) -> None:
+        self._upload = upload
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._upload.chunks():
+            if len(self.head) < SNIFF_BYTES:
+                self.head += chunk[: SNIFF_BYTES - len(self.head)]
+                if len(self.head) == SNIFF_BYTES and self.content_type is None:
+                    raise _not_accepted()  # refuse early rather than encrypt 50 MiB of it
+            self.digest.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+
+    @property
+    def content_type(self) -> str | None:
+        return sniff(self.head)
+
+
+def _not_accepted() -> DomainError:
+    return DomainError(
+        {
+            "file": [
+                _(
+                    "This kind of file is not accepted. Send a picture, PDF, video, audio, "
+                    "Word document or plain text file."
+                )
+            ]
+        }
+    )
+
+
+@transaction.atomic
+def evidence_add(
+    *, actor: User, report: Report, upload: UploadedFile, description: str = ""
+) -> Evidence:
+    """The report's owner adds an encrypted file, typed by its content. Audits evidence.add.
+
+    The upload arrives already encrypted under a throwaway key (core.uploads) and is re-encrypted
+    as a stream under the report's key: no plaintext byte is written anywhere."""
+    _require_owner(actor, report)
+    if getattr(upload, "too_large", False):
+        raise DomainError({"file": [_("This file is larger than 50 MiB. Try a smaller file.")]})
+    if len(description) > DESCRIPTION_MAX:
+        raise DomainError({"description": [_("Keep the description under 2,000 characters.")]})
+    key = data_key(report)
+    evidence = Evidence(report=report)
+    intake = _Intake(upload)
+    context = f"evidence:{evidence.public_id}"
+    try:
+        vault_write(
+            EVIDENCE_VAULT,
+            evidence.public_id,
+            seal_stream(key, intake, context=context, stream_id=secrets.token_bytes(8)),
+        )
+        if intake.size == 0:
+            raise DomainError({"file": [_("This file is empty.")]})
+        if intake.content_type is None:
+            raise _not_accepted()
+        meta = {
+            "name": _safe_name(upload.name or ""),
+            "content_type": intake.content_type,
+            "size": intake.size,
+            "sha256": intake.digest.hexdigest(),
+            "description": description.strip(),
+        }
+        evidence.meta_sealed = seal_field(key, evidence, "meta", meta)
+        evidence.full_clean(exclude=["report"])
+        evidence.save()
+        audit_record(actor=actor, action="evidence.add", obj=evidence)
+    except BaseException:
+        vault_delete(EVIDENCE_VAULT, evidence.public_id)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def report_erase(*, actor: User, report: Report) -> None:
+    """The owner erases a report: its key is destroyed first (crypto-shredding), then its rows
+    and files. Audits report.erase."""
+    _require_owner(actor, report)
+    evidence_ids = list(report.evidence.values_list("public_id", flat=True))
+    data_key_destroy(report)
+    audit_record(actor=actor, action="report.erase", obj=report)
+    account = report.reporter
+    report.delete()
+    if account.is_receipt_account:
+        account.delete()
+
+    def remove_files() -> None:
+        for evidence_id in evidence_ids:
+            vault_delete(EVIDENCE_VAULT, evidence_id)
+
+    transaction.on_commit(remove_files)

@@ -1,0 +1,178 @@
+"""The reporter's pages. Thin: parse, call a selector or service, render."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import DomainError
+from core.forms import ReceiptLoginForm
+from core.forms_util import add_domain_errors
+from incidents import selectors, services
+from incidents.downloads import evidence_response
+from incidents.forms import EraseForm, EvidenceForm, IncidentForm
+from incidents.receipts import receipt_display
+from incidents.wizard import ReportWizard
+
+View = Callable[..., HttpResponse]
+
+
+def reporter_required(view: View) -> View:
+    """Signed in with a reporter account (staff accounts have no reports of their own)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_reporter:  # type: ignore[union-attr]
+            return render(request, "incidents/not_reporter.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@reporter_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    reports = selectors.report_list(actor=request.user)  # type: ignore[arg-type]
+    if request.user.is_receipt_account:  # type: ignore[union-attr]
+        only = reports.first()
+        return redirect(only) if only else redirect("core:home")
+    return render(request, "incidents/report_list.html", {"reports": reports})
+
+
+def _wizard(request: HttpRequest, *, anonymous: bool) -> HttpResponse:
+    wizard = ReportWizard(request.POST if request.method == "POST" else None)
+    if not wizard.ready_to_submit:
+        return render(request, "incidents/report_new.html", wizard.context(anonymous=anonymous))
+    try:
+        data = wizard.form.to_input()
+        if anonymous:
+            submission = services.report_submit_anonymous(data=data)
+        else:
+            report = services.report_submit(actor=request.user, data=data)  # type: ignore[arg-type]
+    except DomainError as exc:
+        add_domain_errors(wizard.form, exc)
+        return render(request, "incidents/report_new.html", wizard.context(anonymous=anonymous))
+    if not anonymous:
+        messages.success(request, _("Your report was sent. A support worker will be in touch."))
+        return redirect(report)
+    context = {"receipt": receipt_display(submission.receipt), "report": submission.report}
+    return render(request, "incidents/receipt.html", context)
+
+
+@reporter_required
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    if request.user.is_receipt_account:  # type: ignore[union-attr]
+        messages.info(request, _("A receipt opens one report. Leave it to file a new one."))
+        return redirect("incidents:report_list")
+    return _wizard(request, anonymous=False)
+
+
+@require_http_methods(["GET", "POST"])
+def anonymous_new(request: HttpRequest) -> HttpResponse:
+    return _wizard(request, anonymous=True)
+
+
+@require_http_methods(["GET", "POST"])
+def anonymous_open(request: HttpRequest) -> HttpResponse:
+    form = ReceiptLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        account = services.receipt_authenticate(receipt=form.cleaned_data["receipt"])
+        if account is not None:
+            login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("incidents:report_list")
+        form.add_error("receipt", _("That receipt does not open a report. Check it and try again."))
+    return render(request, "incidents/anonymous_open.html", {"form": form})
+
+
+@reporter_required
+def report_detail(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
+    return render(
+        request, "incidents/report_detail.html", {"view": selectors.report_open(report=report)}
+    )
+
+
+@reporter_required
+def report_export(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
+    return render(
+        request, "incidents/report_export.html", {"view": selectors.report_open(report=report)}
+    )
+
+
+@reporter_required
+@require_http_methods(["GET", "POST"])
+def incident_new(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
+    form = IncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_add(actor=request.user, report=report, data=form.to_input())  # type: ignore[arg-type]
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("The incident was added to your timeline."))
+            return redirect(report)
+    return render(request, "incidents/incident_new.html", {"form": form, "report": report})
+
+
+@reporter_required
+@require_http_methods(["GET", "POST"])
+def evidence_new(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evidence_add(
+                actor=request.user,  # type: ignore[arg-type]
+                report=report,
+                upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+            )
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("The file was encrypted and added to your report."))
+            return redirect(report)
+    return render(request, "incidents/evidence_new.html", {"form": form, "report": report})
+
+
+@reporter_required
+def evidence_download(request: HttpRequest, report_id: UUID, evidence_id: UUID) -> HttpResponse:
+    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
+    evidence = selectors.evidence_get(actor=request.user, report=report, public_id=evidence_id)  # type: ignore[arg-type]
+    return evidence_response(selectors.evidence_open(evidence=evidence))
+
+
+@reporter_required
+@require_http_methods(["GET", "POST"])
+def report_erase(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        was_receipt = request.user.is_receipt_account  # type: ignore[union-attr]
+        services.report_erase(actor=request.user, report=report)  # type: ignore[arg-type]
+        if was_receipt:
+            logout(request)
+            return render(request, "incidents/erased.html")
+        messages.success(request, _("The report was erased."))
+        return redirect("incidents:report_list")
+    return render(request, "incidents/report_erase.html", {"form": form, "report": report})
+
+
+@require_POST
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """Leave at once: end the session and go to a neutral page (the script does this without a
+    history entry; this is the fallback without JavaScript)."""
+    logout(request)
+    return redirect(settings.RECOURSE_QUICK_EXIT_URL)
