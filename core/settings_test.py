@@ -18,6 +18,7 @@ MEDIA_ROOT = os.path.join(_TMP, "media")
 RECOURSE_KEYRING_FILE = os.path.join(_TMP, "keyring.json")
 RECOURSE_KEYRING = None
 RECOURSE_CREATE_KEYRING = True
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise")]  # noqa: F405
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
