@@ -20,7 +20,7 @@ class KeyOwner(Protocol):
 
 
 def _owner_type(owner: KeyOwner) -> str:
-    return owner._meta.label_lower  # type: ignore[attr-defined, no-any-return]
+    return owner._meta.label_lower  # type: ignore[attr-defined]
 
 
 def _context(owner_type: str, owner_id: UUID | str, wrap_kind: str, recipient: str) -> str:
@@ -58,7 +58,7 @@ def data_key(owner: KeyOwner) -> bytes:
         recipient=SYSTEM,
     )
     return envelope.unwrap_dek(
-        wrap.wrapped,
+        bytes(wrap.wrapped),
         keyring=load_keyring(),
         kek_id=wrap.kek_id,
         context=_context(otype, owner.public_id, wrap.recipient_kind, wrap.recipient),
@@ -86,7 +86,7 @@ def keywraps_rewrap_batch(*, batch_size: int) -> int:
         for wrap in wraps:
             context = _context(wrap.owner_type, wrap.owner_id, wrap.recipient_kind, wrap.recipient)
             dek = envelope.unwrap_dek(
-                wrap.wrapped, keyring=keyring, kek_id=wrap.kek_id, context=context
+                bytes(wrap.wrapped), keyring=keyring, kek_id=wrap.kek_id, context=context
             )
             wrap.wrapped = envelope.wrap_dek(
                 dek, keyring=keyring, kek_id=keyring.active, context=context

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-any-deployment-0123456789")
@@ -14,7 +15,7 @@ from core.settings import DATABASES  # noqa: E402
 _TMP = tempfile.mkdtemp(prefix="recourse-test-")
 
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
-MEDIA_ROOT = os.path.join(_TMP, "media")
+MEDIA_ROOT = Path(_TMP) / "media"
 RECOURSE_KEYRING_FILE = os.path.join(_TMP, "keyring.json")
 RECOURSE_KEYRING = None
 RECOURSE_CREATE_KEYRING = True

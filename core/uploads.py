@@ -34,8 +34,10 @@ class EncryptedUpload(UploadedFile):
     def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
         if self.too_large:
             raise ValueError("An upload past the size limit has no content.")
-        self.file.seek(0)
-        yield from open_stream(self._key, self.file, context=_CONTEXT)
+        spool = self.file
+        assert spool is not None  # noqa: S101  (set in __init__, never cleared)
+        spool.seek(0)
+        yield from open_stream(self._key, spool, context=_CONTEXT)  # type: ignore[arg-type]
 
     def read(self, *args: Any, **kwargs: Any) -> bytes:
         return b"".join(self.chunks())

@@ -2,27 +2,18 @@
 
 from typing import Any
 
-from django.db import models
-
 from core.crypto import sealed
 
 
-def seal_field(key: bytes, obj: models.Model, field: str, value: Any) -> bytes:
+def seal_field(key: bytes, obj: Any, field: str, value: Any) -> bytes:
+    """`obj` is a model instance with a `public_id`; `value` anything JSON can hold."""
     return sealed.seal_value(
-        key,
-        value,
-        table=obj._meta.db_table,
-        public_id=obj.public_id,
-        field=field,  # type: ignore[attr-defined]
+        key, value, table=obj._meta.db_table, public_id=obj.public_id, field=field
     )
 
 
-def open_field(key: bytes, obj: models.Model, field: str) -> Any:
+def open_field(key: bytes, obj: Any, field: str) -> Any:
     blob = getattr(obj, f"{field}_sealed")
     return sealed.open_value(
-        key,
-        bytes(blob),
-        table=obj._meta.db_table,
-        public_id=obj.public_id,
-        field=field,  # type: ignore[attr-defined]
+        key, bytes(blob), table=obj._meta.db_table, public_id=obj.public_id, field=field
     )
