@@ -25,9 +25,7 @@ run: $(VENV)/.run-deps
 	$(DEV) $(PY) manage.py seed_demo
 	@echo ""
 	@echo "Recourse is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the task cluster)"
-	@$(DEV) $(PY) manage.py qcluster & QCLUSTER=$$!; \
-	trap 'kill $$QCLUSTER 2>/dev/null; wait $$QCLUSTER 2>/dev/null' EXIT INT TERM; \
-	$(DEV) $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@$(DEV) $(PY) manage.py devserver $(HOST):$(PORT)
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff format --check .
