@@ -1,5 +1,6 @@
 """Settings from the environment. Debug is off unless asked for; production fails closed."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -138,10 +139,11 @@ FILE_UPLOAD_HANDLERS = ["core.uploads.EncryptingUploadHandler"]
 RECOURSE_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-RECOURSE_KEYRING_FILE = env_secret("RECOURSE_KEYRING_FILE") or (
+# Read directly, not through env_secret: RECOURSE_KEYRING_FILE names the keyring file itself.
+RECOURSE_KEYRING_FILE = os.environ.get("RECOURSE_KEYRING_FILE") or (
     str(VAR_DIR / "keyring.json") if DEBUG else None
 )
-RECOURSE_KEYRING = env_secret("RECOURSE_KEYRING")
+RECOURSE_KEYRING = os.environ.get("RECOURSE_KEYRING") or None
 # Create a keyring file on first use: development only; production must provide one.
 RECOURSE_CREATE_KEYRING = DEBUG
 # Where the quick-exit control sends a reporter: a neutral, everyday page.

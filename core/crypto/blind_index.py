@@ -1,7 +1,8 @@
 """Normalized perpetrator identifiers and their blind index (HMAC-SHA256 under the index key).
 
-Two reporters who name the same account in different spellings ("@JaneDoe", "x.com/janedoe/",
-"https://twitter.com/JaneDoe?s=20") produce the same index value, without anything being decrypted.
+Two reporters who name the same account in different spellings ("x.com/janedoe/" and
+"https://twitter.com/JaneDoe?s=20", or "@JaneDoe" and "@janedoe") produce the same index value,
+without anything being decrypted. A bare handle names no platform, so it stays a kind of its own.
 """
 
 import hashlib
@@ -9,7 +10,7 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import phonenumbers
 
@@ -25,6 +26,27 @@ HOST_ALIASES = {
     "m.youtube.com": "youtube.com",
     "m.tiktok.com": "tiktok.com",
 }
+# Query parameters that track the click rather than name the page; every other one is kept
+# (facebook.com/profile.php?id=N is a person's only address when they have no username).
+TRACKING_PARAMS = frozenset(
+    {
+        "s",
+        "t",
+        "si",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "lang",
+        "hl",
+        "fbclid",
+        "igshid",
+        "igsh",
+        "mibextid",
+        "feature",
+        "share_id",
+        "gclid",
+    }
+)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 HANDLE_RE = re.compile(r"^@[\w.\-]{1,100}$")
 DOMAIN_RE = re.compile(r"^([a-z0-9-]+\.)+[a-z]{2,}(/.*)?$")
@@ -74,10 +96,15 @@ def _url(text: str) -> Identifier | None:
         return None
     host = host.removeprefix("www.")
     host = HOST_ALIASES.get(host, host)
-    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
     # Profile paths on social platforms are case-insensitive; "@name" and "name" are one account.
-    path = path.lower().replace("/@", "/")
-    return Identifier("url", host + path)
+    path = re.sub(r"/{2,}", "/", parts.path.strip().lower().replace("/@", "/")).rstrip("/")
+    kept = sorted(
+        (name, value)
+        for name, value in parse_qsl(parts.query)
+        if name.lower() not in TRACKING_PARAMS and not name.lower().startswith("utm_")
+    )
+    query = f"?{urlencode(kept)}" if kept else ""
+    return Identifier("url", host + path + query)
 
 
 def normalize_identifier(raw: str) -> Identifier | None:

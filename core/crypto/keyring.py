@@ -115,28 +115,44 @@ def write_keyring_file(keyring: Keyring, path: Path) -> None:
 
 
 _cache: Keyring | None = None
+_cache_stamp: tuple[int, int, int] | None = None
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def load_keyring() -> Keyring:
-    """The configured keyring; in development a missing keyring file is created (mode 0600)."""
-    global _cache
-    if _cache is not None:
-        return _cache
+    """The configured keyring; in development a missing keyring file is created (mode 0600).
+
+    A keyring file is re-read whenever it changes (rotation replaces it, so it gets a new inode):
+    many web and task processes run at once, and each must see a rotation made by another.
+    """
+    global _cache, _cache_stamp
     if settings.RECOURSE_KEYRING:
-        _cache = parse_keyring(settings.RECOURSE_KEYRING)
+        if _cache is None:
+            _cache = parse_keyring(settings.RECOURSE_KEYRING)
         return _cache
     if not settings.RECOURSE_KEYRING_FILE:
         raise KeyringError("No keyring: set RECOURSE_KEYRING_FILE or RECOURSE_KEYRING.")
     path = Path(settings.RECOURSE_KEYRING_FILE)
-    if not path.exists():
+    stamp = _stamp(path)
+    if _cache is not None and stamp is not None and stamp == _cache_stamp:
+        return _cache
+    if stamp is None:
         if not settings.RECOURSE_CREATE_KEYRING:
             raise KeyringError("The keyring file named by RECOURSE_KEYRING_FILE does not exist.")
         write_keyring_file(new_keyring(), path)
+        stamp = _stamp(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise KeyringError("The keyring file cannot be read.") from exc
-    _cache = parse_keyring(text, path=path)
+    _cache, _cache_stamp = parse_keyring(text, path=path), stamp
     return _cache
 
 
@@ -149,12 +165,12 @@ def save_keyring(keyring: Keyring) -> None:
             "or use RECOURSE_KEYRING_FILE."
         )
     write_keyring_file(keyring, keyring.path)
-    _cache = keyring
+    clear_keyring_cache()
 
 
 def clear_keyring_cache() -> None:
-    global _cache
-    _cache = None
+    global _cache, _cache_stamp
+    _cache, _cache_stamp = None, None
 
 
 @receiver(setting_changed)
