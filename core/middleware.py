@@ -44,4 +44,4 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
             and request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
         ):
             return True
-        return super()._origin_verified(request)
+        return super()._origin_verified(request)  # type: ignore[misc]
