@@ -1,6 +1,13 @@
-"""The audit log: append-only, hash-chained, written inside the service that changes state."""
+"""The audit log: append-only, hash-chained, written inside the service that changes state.
+
+Each event's hash is an HMAC under the keyring's audit key over the previous hash and the event,
+so someone who can write the database but lacks the keyring cannot recompute a consistent chain.
+The head row carries the chain's length and last hash, sealed the same way, so dropping the
+newest events shows too.
+"""
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -8,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core.crypto.keyring import load_keyring
 from core.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -19,7 +27,15 @@ def _digest(
     record = json.dumps(
         [seq, at, actor, action, otype, oid], separators=(",", ":"), ensure_ascii=True
     )
-    return hashlib.sha256(f"{prev_hash}|{record}".encode()).hexdigest()
+    return _mac(f"event|{prev_hash}|{record}")
+
+
+def _mac(message: str) -> str:
+    return hmac.new(load_keyring().audit_key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def _head_seal(length: int, last_hash: str) -> str:
+    return _mac(f"head|{length}|{last_hash}")
 
 
 def _actor_label(actor: Any) -> str:
@@ -37,7 +53,7 @@ def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str =
         object_id = ""
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(
-            id=1, defaults={"last_hash": GENESIS, "length": 0}
+            id=1, defaults={"last_hash": GENESIS, "length": 0, "seal": _head_seal(0, GENESIS)}
         )
         seq = head.length + 1
         at = timezone.now()
@@ -58,7 +74,9 @@ def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str =
             prev_hash=head.last_hash,
             hash=digest,
         )
-        AuditHead.objects.filter(id=1).update(last_hash=digest, length=seq)
+        AuditHead.objects.filter(id=1).update(
+            last_hash=digest, length=seq, seal=_head_seal(seq, digest)
+        )
     return event
 
 
@@ -96,8 +114,11 @@ def audit_verify(*, batch_size: int = 2000) -> VerifyResult:
         expected_prev, expected_seq = event.hash, expected_seq + 1
         checked += 1
     head = AuditHead.objects.filter(id=1).first()
-    head_length, head_hash = (head.length, head.last_hash) if head else (0, GENESIS)
-    if head_length != checked or head_hash != expected_prev:
+    if head is None:
+        head = AuditHead(length=0, last_hash=GENESIS, seal=_head_seal(0, GENESIS))
+    if not hmac.compare_digest(head.seal, _head_seal(head.length, head.last_hash)):
+        return VerifyResult(False, checked, head.length + 1, "the chain's head was altered")
+    if head.length != checked or head.last_hash != expected_prev:
         return VerifyResult(
             False, checked, checked + 1, "events at the end of the chain are missing"
         )

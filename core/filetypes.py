@@ -59,3 +59,14 @@ def sniff(head: bytes) -> str | None:
     if kind is not None:
         return kind.mime if kind.mime in ACCEPTED else None
     return "text/plain" if head and _looks_like_text(head) else None
+
+
+def human_size(size: int) -> str:
+    """Bytes in binary units, as people read file sizes: 512 bytes, 64 KiB, 1.5 MiB, 50 MiB."""
+    if size < 1024:
+        return f"{size} bytes"
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= scale:
+            value = size / scale
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"

@@ -69,6 +69,7 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64)
     length = models.BigIntegerField(default=0)
+    seal = models.CharField(max_length=64)
 
     def __str__(self) -> str:
         return f"audit head {self.length}"

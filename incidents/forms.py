@@ -1,9 +1,13 @@
 """Forms parse what a person typed into the service inputs; the rules themselves live in
 incidents.inputs and the models."""
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.filetypes import human_size
 from incidents import inputs
 from incidents.taxonomy import (
     AbuseType,
@@ -155,16 +159,20 @@ class ReportForm(IncidentForm):
 
 
 class EvidenceForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("Screenshots, photos, PDFs, audio, video or text, up to 50 MiB."),
-    )
+    file = forms.FileField(label=_("File"))
     description = forms.CharField(
         label=_("What is this?"),
         required=False,
         max_length=inputs.DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = human_size(settings.RECOURSE_MAX_UPLOAD_BYTES)
+        self.fields["file"].help_text = _(
+            "Screenshots, photos, PDFs, audio, video, Word documents or text, up to %(limit)s."
+        ) % {"limit": limit}
 
 
 class EraseForm(forms.Form):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -17,7 +18,7 @@ from core.crypto.blind_index import blind_index, normalize_identifier
 from core.crypto.files import seal_stream
 from core.crypto.keyring import load_keyring
 from core.errors import DomainError
-from core.filetypes import sniff
+from core.filetypes import human_size, sniff
 from core.keys import data_key, data_key_create, data_key_destroy
 from core.models import Role, User
 from core.vault import vault_delete, vault_write
@@ -230,7 +231,14 @@ def evidence_add(
     as a stream under the report's key: no plaintext byte is written anywhere."""
     _require_owner(actor, report)
     if getattr(upload, "too_large", False):
-        raise DomainError({"file": [_("This file is larger than 50 MiB. Try a smaller file.")]})
+        limit = human_size(settings.RECOURSE_MAX_UPLOAD_BYTES)
+        raise DomainError(
+            {
+                "file": [
+                    _("This file is larger than %(limit)s. Try a smaller file.") % {"limit": limit}
+                ]
+            }
+        )
     if len(description) > DESCRIPTION_MAX:
         raise DomainError({"description": [_("Keep the description under 2,000 characters.")]})
     key = data_key(report)

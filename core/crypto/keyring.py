@@ -14,6 +14,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -39,6 +41,13 @@ class Keyring:
     @property
     def active_kek(self) -> bytes:
         return self.kek(self.active)
+
+    @property
+    def audit_key(self) -> bytes:
+        """The audit chain's MAC key, derived from the index key under its own label."""
+        return HKDF(
+            algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=b"recourse/audit-chain/v1"
+        ).derive(self.index_key)
 
     def to_json(self) -> str:
         return json.dumps(

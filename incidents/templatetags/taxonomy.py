@@ -1,5 +1,6 @@
 from django import template
 
+from core.filetypes import human_size
 from incidents.taxonomy import VOCABULARIES
 
 register = template.Library()
@@ -17,8 +18,4 @@ def labels(codes: list[str] | str, vocabulary: str) -> str:
 
 @register.filter
 def filesize(size: int) -> str:
-    for unit in ("bytes", "KiB", "MiB"):
-        if size < 1024 or unit == "MiB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return str(size)
+    return human_size(size)
