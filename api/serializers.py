@@ -27,26 +27,37 @@ class Codes(serializers.MultipleChoiceField):
         super().__init__(choices=vocabulary.choices, required=False, **kwargs)
 
     def to_internal_value(self, data: Any) -> list[str]:  # type: ignore[override]
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
         chosen = super().to_internal_value(data)
         return [code for code in self.vocabulary.values if code in chosen]
 
 
+class Text(serializers.CharField):
+    """Text that must arrive as a JSON string: a number or list is refused, not converted."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class LoginInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    username = Text(max_length=150)
+    password = Text(max_length=4096, trim_whitespace=False)
 
 
 class ReceiptInput(serializers.Serializer):
-    receipt = serializers.CharField(max_length=64)
+    receipt = Text(max_length=64)
 
 
 class IncidentInput(serializers.Serializer):
-    narrative = serializers.CharField(max_length=inputs.NARRATIVE_MAX)
+    narrative = Text(max_length=inputs.NARRATIVE_MAX)
     occurred_on = serializers.DateField(required=False, allow_null=True)
     channels = Codes(Channel)
     abuse_types = Codes(AbuseType)
     perpetrator_identifiers = serializers.ListField(
-        child=serializers.CharField(max_length=inputs.IDENTIFIER_MAX, allow_blank=True),
+        child=Text(max_length=inputs.IDENTIFIER_MAX, allow_blank=True),
         required=False,
         max_length=inputs.IDENTIFIERS_MAX,
     )
@@ -74,10 +85,10 @@ class ReportInput(IncidentInput):
     preferred_language = serializers.ChoiceField(
         choices=Language.choices, required=False, default=Language.ENGLISH
     )
-    municipality = serializers.CharField(
+    municipality = Text(
         max_length=inputs.MUNICIPALITY_MAX, required=False, allow_blank=True, default=""
     )
-    contact_details = serializers.CharField(
+    contact_details = Text(
         max_length=inputs.CONTACT_MAX, required=False, allow_blank=True, default=""
     )
     consent_statistics = serializers.BooleanField(required=False, default=False)
@@ -103,7 +114,7 @@ class ReportInput(IncidentInput):
 
 class EvidenceInput(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
-    description = serializers.CharField(
+    description = Text(
         max_length=inputs.DESCRIPTION_MAX, required=False, allow_blank=True, default=""
     )
 

@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
+from knox.settings import knox_settings
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -37,10 +38,18 @@ class IsReporter(BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.is_reporter)
 
 
-class LoginView(APIView):
+class SignInView(APIView):
+    """Exchanges credentials for a token; a failed attempt is a 401 like any failed sign-in."""
+
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return "Token"
+
+
+class LoginView(SignInView):
     throttle_scope = "login"
 
     @extend_schema(request=s.LoginInput)
@@ -50,13 +59,10 @@ class LoginView(APIView):
         user = authenticate(request._request, **data.validated_data)
         if user is None:
             raise AuthenticationFailed("The username or password is not right.")
-        return _token_response(user, None)
+        return _token_response(user, knox_settings.TOKEN_TTL)
 
 
-class ReceiptLoginView(APIView):
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+class ReceiptLoginView(SignInView):
     throttle_scope = "receipt"
 
     @extend_schema(request=s.ReceiptInput)

@@ -70,6 +70,19 @@ class IncidentForm(forms.Form):
         ),
     )
 
+    def clean(self) -> dict[str, Any]:
+        """Apply the service's incident rules here too, so each error shows on its own step."""
+        cleaned = super().clean() or {}
+        candidate = inputs.IncidentInput(
+            narrative=cleaned.get("narrative") or " ",  # a missing narrative has its own error
+            occurred_on=cleaned.get("occurred_on"),
+            perpetrator_identifiers=cleaned.get("perpetrator_identifiers") or [],
+        )
+        for name, messages in inputs.incident_errors(candidate).items():
+            if name not in self.errors:
+                self.add_error(name, messages)
+        return cleaned
+
     def to_input(self) -> inputs.IncidentInput:
         data = self.cleaned_data
         return inputs.IncidentInput(

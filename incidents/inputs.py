@@ -61,7 +61,8 @@ def clean_identifiers(values: list[str]) -> list[str]:
     return list(seen)
 
 
-def check_incident(data: IncidentInput) -> None:
+def incident_errors(data: IncidentInput) -> dict[str, list[str]]:
+    """Each broken rule, by field: forms show them on their step, services refuse with them."""
     errors: dict[str, list[str]] = {}
     if not data.narrative.strip():
         errors["narrative"] = [_("Tell us what happened, in a few words or many.")]
@@ -75,18 +76,18 @@ def check_incident(data: IncidentInput) -> None:
         ]
     for identifier in identifiers:
         _too_long(errors, "perpetrator_identifiers", identifier, IDENTIFIER_MAX)
+    return errors
+
+
+def check_incident(data: IncidentInput) -> None:
+    errors = incident_errors(data)
     if errors:
         raise DomainError(errors)
 
 
 def check_report(data: ReportInput) -> None:
-    errors: dict[str, list[str]] = {}
+    errors = incident_errors(data.incident)
     _too_long(errors, "municipality", data.municipality, MUNICIPALITY_MAX)
     _too_long(errors, "contact_details", data.contact_details, CONTACT_MAX)
-    try:
-        check_incident(data.incident)
-    except DomainError as exc:
-        for name, messages in exc.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
     if errors:
         raise DomainError(errors)

@@ -10,14 +10,14 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.crypto.blind_index import blind_index, normalize_identifier
 from core.crypto.files import seal_stream
 from core.crypto.keyring import load_keyring
-from core.errors import DomainError
+from core.errors import DomainError, validated
 from core.filetypes import human_size, sniff
 from core.keys import data_key, data_key_create, data_key_destroy
 from core.models import Role, User
@@ -33,7 +33,7 @@ from incidents.inputs import (
 )
 from incidents.models import Evidence, Incident, PerpetratorMark, Receipt, Report
 from incidents.sealing import seal_field
-from incidents.taxonomy import AbuseType, Channel
+from incidents.taxonomy import AbuseType, BiasGround, Channel, Need, RiskFlag
 
 EVIDENCE_VAULT = "evidence"
 SNIFF_BYTES = 8192
@@ -46,9 +46,12 @@ def _require_reporter(actor: User, *, may_be_receipt: bool = False) -> None:
         raise DomainError(_("A receipt opens one report; file a new report without signing in."))
 
 
-def _ordered_union(vocabulary: type[Channel] | type[AbuseType], *lists: list[str]) -> list[str]:
-    chosen = {code for codes in lists for code in codes}
-    return [code for code in vocabulary.values if code in chosen]
+def _ordered_union(vocabulary: type[models.TextChoices], *lists: list[str]) -> list[str]:
+    """Codes of one vocabulary, once each, in the vocabulary's order. Unknown codes are kept (at
+    the end) so that model validation refuses them rather than dropping them silently."""
+    chosen = dict.fromkeys(code for codes in lists for code in codes)
+    order = {code: index for index, code in enumerate(vocabulary.values)}
+    return sorted(chosen, key=lambda code: order.get(code, len(order)))
 
 
 def _incident_create(report: Report, key: bytes, data: IncidentInput) -> Incident:
@@ -61,7 +64,7 @@ def _incident_create(report: Report, key: bytes, data: IncidentInput) -> Inciden
     identifiers = clean_identifiers(data.perpetrator_identifiers)
     incident.narrative_sealed = seal_field(key, incident, "narrative", data.narrative.strip())
     incident.identifiers_sealed = seal_field(key, incident, "identifiers", identifiers)
-    incident.full_clean(exclude=["report"])
+    validated(incident, exclude=["report"])
     incident.save()
     if report.consent_matching:
         _marks_add(report, identifiers)
@@ -86,10 +89,10 @@ def _report_create(*, actor: User, data: ReportInput) -> Report:
         region=data.region,
         channels=_ordered_union(Channel, data.incident.channels),
         abuse_types=_ordered_union(AbuseType, data.incident.abuse_types),
-        bias_grounds=data.bias_grounds,
+        bias_grounds=_ordered_union(BiasGround, data.bias_grounds),
         perpetrator_type=data.perpetrator_type,
-        risk_flags=data.risk_flags,
-        needs=data.needs,
+        risk_flags=_ordered_union(RiskFlag, data.risk_flags),
+        needs=_ordered_union(Need, data.needs),
         preferred_language=data.preferred_language,
         consent_statistics=data.consent_statistics,
         consent_matching=data.consent_matching,
@@ -97,7 +100,7 @@ def _report_create(*, actor: User, data: ReportInput) -> Report:
     key = data_key_create(report)
     report.municipality_sealed = seal_field(key, report, "municipality", data.municipality.strip())
     report.contact_sealed = seal_field(key, report, "contact", data.contact_details.strip())
-    report.full_clean(exclude=["reporter"])
+    validated(report, exclude=["reporter"])
     report.save()
     _incident_create(report, key, data.incident)
     audit_record(actor=actor, action="report.submit", obj=report)
@@ -263,7 +266,7 @@ def evidence_add(
             "description": description.strip(),
         }
         evidence.meta_sealed = seal_field(key, evidence, "meta", meta)
-        evidence.full_clean(exclude=["report"])
+        validated(evidence, exclude=["report"])
         evidence.save()
         audit_record(actor=actor, action="evidence.add", obj=evidence)
     except BaseException:

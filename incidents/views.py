@@ -60,6 +60,7 @@ def _wizard(request: HttpRequest, *, anonymous: bool) -> HttpResponse:
             report = services.report_submit(actor=request.user, data=data)  # type: ignore[arg-type]
     except DomainError as exc:
         add_domain_errors(wizard.form, exc)
+        wizard.show_first_error()
         return render(request, "incidents/report_new.html", wizard.context(anonymous=anonymous))
     if not anonymous:
         messages.success(request, _("Your report was sent. A support worker will be in touch."))
@@ -84,7 +85,7 @@ def anonymous_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def anonymous_open(request: HttpRequest) -> HttpResponse:
-    form = ReceiptLoginForm(request.POST or None)
+    form = ReceiptLoginForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         account = services.receipt_authenticate(receipt=form.cleaned_data["receipt"])
         if account is not None:
@@ -114,7 +115,7 @@ def report_export(request: HttpRequest, report_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest, report_id: UUID) -> HttpResponse:
     report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
-    form = IncidentForm(request.POST or None)
+    form = IncidentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.incident_add(actor=request.user, report=report, data=form.to_input())  # type: ignore[arg-type]
@@ -130,7 +131,7 @@ def incident_new(request: HttpRequest, report_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def evidence_new(request: HttpRequest, report_id: UUID) -> HttpResponse:
     report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
-    form = EvidenceForm(request.POST or None, request.FILES or None)
+    form = EvidenceForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.evidence_add(
@@ -158,7 +159,7 @@ def evidence_download(request: HttpRequest, report_id: UUID, evidence_id: UUID) 
 @require_http_methods(["GET", "POST"])
 def report_erase(request: HttpRequest, report_id: UUID) -> HttpResponse:
     report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
-    form = EraseForm(request.POST or None)
+    form = EraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         was_receipt = request.user.is_receipt_account  # type: ignore[union-attr]
         services.report_erase(actor=request.user, report=report)  # type: ignore[arg-type]

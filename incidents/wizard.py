@@ -55,6 +55,11 @@ class ReportWizard:
         else:
             self.step = min(current + 1, self.review)
 
+    def show_first_error(self) -> None:
+        """After the service refused the whole report: go to the first step with an error."""
+        self.ready_to_submit, self.show_errors = False, True
+        self.step = next((i for i in range(self.review) if self._has_errors(i)), self.review)
+
     def _index(self, raw: str | None, *, default: int) -> int:
         try:
             return max(0, min(int(raw or default), self.review))
