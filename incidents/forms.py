@@ -128,7 +128,11 @@ class ReportForm(IncidentForm):
         initial=Language.ENGLISH,
         widget=forms.RadioSelect,
     )
-    risk_flags = _many(_("Your safety right now"), RiskFlag.choices)
+    risk_flags = _many(
+        _("Your safety right now"),
+        RiskFlag.choices,
+        _("If you are in danger right now, call 911 first. You can finish this report later."),
+    )
     needs = _many(_("What would help?"), Need.choices)
     consent_statistics = forms.BooleanField(
         label=_(
@@ -141,6 +145,8 @@ class ReportForm(IncidentForm):
         label=_("Let Recourse notice if others name the same accounts or people I named."),
         required=False,
     )
+
+    submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     STEPS = [
         (_("What happened"), ["occurred_on", "narrative", "channels", "abuse_types"]),
@@ -168,6 +174,7 @@ class ReportForm(IncidentForm):
             contact_details=data["contact_details"],
             consent_statistics=data["consent_statistics"],
             consent_matching=data["consent_matching"],
+            submission_key=data["submission_key"],
         )
 
 

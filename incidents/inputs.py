@@ -41,6 +41,9 @@ class ReportInput:
     contact_details: str = ""
     consent_statistics: bool = False
     consent_matching: bool = False
+    # A random value the filing form carries, so sending the same form twice (a reload of the
+    # page that answered it) files one report, not two.
+    submission_key: str = ""
 
 
 def _too_long(errors: dict[str, list[str]], name: str, value: str, limit: int) -> None:

@@ -84,6 +84,8 @@ class Report(models.Model):
 
     municipality_sealed = models.BinaryField()
     contact_sealed = models.BinaryField()
+    # Keyed hash of the filing form's submission key: a resent form is recognized, not refiled.
+    submission_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at"]

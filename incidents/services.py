@@ -2,6 +2,7 @@
 same transaction, and never receives a request."""
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,10 +82,23 @@ def _marks_add(report: Report, identifiers: list[str]) -> None:
             )
 
 
+def _submission_digest(data: ReportInput) -> str | None:
+    """None without a key; a DomainError when a report with the same key was already filed."""
+    if not data.submission_key:
+        return None
+    digest = hmac.new(
+        load_keyring().index_key, f"submission|{data.submission_key}".encode(), hashlib.sha256
+    ).hexdigest()
+    if Report.objects.filter(submission_digest=digest).exists():
+        raise DomainError(_("This report was already sent. It was filed once; nothing was added."))
+    return digest
+
+
 def _report_create(*, actor: User, data: ReportInput) -> Report:
     check_report(data)
     report = Report(
         reporter=actor,
+        submission_digest=_submission_digest(data),
         role=data.role,
         region=data.region,
         channels=_ordered_union(Channel, data.incident.channels),
@@ -124,6 +138,7 @@ class AnonymousSubmission:
 def report_submit_anonymous(*, data: ReportInput) -> AnonymousSubmission:
     """Anyone files without an account and gets a receipt. Audits report.submit."""
     check_report(data)
+    _submission_digest(data)  # refuse a resent form before making its account
     account = User(
         username=f"receipt-{secrets.token_hex(12)}", role=Role.REPORTER, is_receipt_account=True
     )

@@ -5,6 +5,7 @@ sits in a session table or on disk. Only the current step's errors are shown; th
 shows everything and sends it.
 """
 
+import secrets
 from typing import Any
 
 from django import forms
@@ -32,7 +33,8 @@ class ReportWizard:
     steps = ReportForm.STEPS
 
     def __init__(self, data: QueryDict | None) -> None:
-        self.form = ReportForm(data)
+        # A fresh form gets its submission key; later steps carry it along as a hidden field.
+        self.form = ReportForm(data, initial={"submission_key": secrets.token_urlsafe(24)})
         self.review = len(self.steps)
         self.step, self.show_errors, self.ready_to_submit = 0, False, False
         if data is None:
