@@ -32,7 +32,7 @@ def reporter_required(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_reporter:  # type: ignore[union-attr]
+        if not request.user.is_reporter:
             return render(request, "incidents/not_reporter.html", status=403)
         return view(request, *args, **kwargs)
 
@@ -41,8 +41,8 @@ def reporter_required(view: View) -> View:
 
 @reporter_required
 def report_list(request: HttpRequest) -> HttpResponse:
-    reports = selectors.report_list(actor=request.user)  # type: ignore[arg-type]
-    if request.user.is_receipt_account:  # type: ignore[union-attr]
+    reports = selectors.report_list(actor=request.user)
+    if request.user.is_receipt_account:
         only = reports.first()
         return redirect(only) if only else redirect("core:home")
     return render(request, "incidents/report_list.html", {"reports": reports})
@@ -57,7 +57,7 @@ def _wizard(request: HttpRequest, *, anonymous: bool) -> HttpResponse:
         if anonymous:
             submission = services.report_submit_anonymous(data=data)
         else:
-            report = services.report_submit(actor=request.user, data=data)  # type: ignore[arg-type]
+            report = services.report_submit(actor=request.user, data=data)
     except DomainError as exc:
         add_domain_errors(wizard.form, exc)
         wizard.show_first_error()
@@ -72,7 +72,7 @@ def _wizard(request: HttpRequest, *, anonymous: bool) -> HttpResponse:
 @reporter_required
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
-    if request.user.is_receipt_account:  # type: ignore[union-attr]
+    if request.user.is_receipt_account:
         messages.info(request, _("A receipt opens one report. Leave it to file a new one."))
         return redirect("incidents:report_list")
     return _wizard(request, anonymous=False)
@@ -97,7 +97,7 @@ def anonymous_open(request: HttpRequest) -> HttpResponse:
 
 @reporter_required
 def report_detail(request: HttpRequest, report_id: UUID) -> HttpResponse:
-    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
+    report = selectors.report_get(actor=request.user, public_id=report_id)
     return render(
         request, "incidents/report_detail.html", {"view": selectors.report_open(report=report)}
     )
@@ -105,7 +105,7 @@ def report_detail(request: HttpRequest, report_id: UUID) -> HttpResponse:
 
 @reporter_required
 def report_export(request: HttpRequest, report_id: UUID) -> HttpResponse:
-    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
+    report = selectors.report_get(actor=request.user, public_id=report_id)
     return render(
         request, "incidents/report_export.html", {"view": selectors.report_open(report=report)}
     )
@@ -114,11 +114,11 @@ def report_export(request: HttpRequest, report_id: UUID) -> HttpResponse:
 @reporter_required
 @require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest, report_id: UUID) -> HttpResponse:
-    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
+    report = selectors.report_get(actor=request.user, public_id=report_id)
     form = IncidentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.incident_add(actor=request.user, report=report, data=form.to_input())  # type: ignore[arg-type]
+            services.incident_add(actor=request.user, report=report, data=form.to_input())
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:
@@ -130,12 +130,12 @@ def incident_new(request: HttpRequest, report_id: UUID) -> HttpResponse:
 @reporter_required
 @require_http_methods(["GET", "POST"])
 def evidence_new(request: HttpRequest, report_id: UUID) -> HttpResponse:
-    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
+    report = selectors.report_get(actor=request.user, public_id=report_id)
     form = EvidenceForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.evidence_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 report=report,
                 upload=form.cleaned_data["file"],
                 description=form.cleaned_data["description"],
@@ -150,19 +150,19 @@ def evidence_new(request: HttpRequest, report_id: UUID) -> HttpResponse:
 
 @reporter_required
 def evidence_download(request: HttpRequest, report_id: UUID, evidence_id: UUID) -> HttpResponse:
-    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
-    evidence = selectors.evidence_get(actor=request.user, report=report, public_id=evidence_id)  # type: ignore[arg-type]
+    report = selectors.report_get(actor=request.user, public_id=report_id)
+    evidence = selectors.evidence_get(actor=request.user, report=report, public_id=evidence_id)
     return evidence_response(selectors.evidence_open(evidence=evidence))
 
 
 @reporter_required
 @require_http_methods(["GET", "POST"])
 def report_erase(request: HttpRequest, report_id: UUID) -> HttpResponse:
-    report = selectors.report_get(actor=request.user, public_id=report_id)  # type: ignore[arg-type]
+    report = selectors.report_get(actor=request.user, public_id=report_id)
     form = EraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        was_receipt = request.user.is_receipt_account  # type: ignore[union-attr]
-        services.report_erase(actor=request.user, report=report)  # type: ignore[arg-type]
+        was_receipt = request.user.is_receipt_account
+        services.report_erase(actor=request.user, report=report)
         if was_receipt:
             logout(request)
             return render(request, "incidents/erased.html")
