@@ -21,9 +21,14 @@ class ReceiptParts:
     lookup: str
     secret: str
 
+    @property
+    def text(self) -> str:
+        return self.lookup + self.secret
 
-def receipt_generate() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+def receipt_generate() -> ReceiptParts:
+    text = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    return ReceiptParts(lookup=text[:LOOKUP_CHARS], secret=text[LOOKUP_CHARS:])
 
 
 def receipt_display(receipt: str) -> str:
