@@ -135,7 +135,7 @@ STORAGES = {
 }
 
 # Only ciphertext is ever written here (see core.crypto.files).
-MEDIA_ROOT = Path(env_secret("RECOURSE_MEDIA_ROOT") or VAR_DIR / "media")
+MEDIA_ROOT = Path(os.environ.get("RECOURSE_MEDIA_ROOT") or VAR_DIR / "media")
 # Uploads never touch disk as plaintext: the handler encrypts each chunk as it arrives.
 FILE_UPLOAD_HANDLERS = ["core.uploads.EncryptingUploadHandler"]
 RECOURSE_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
