@@ -47,7 +47,12 @@ def _codes(vocabulary: str) -> models.JSONField:
     return models.JSONField(default=list, blank=True, validators=[CodesValidator(vocabulary)])
 
 
+EVIDENCE_VAULT = "evidence"  # where evidence ciphertext lives (core.vault)
+
+
 class ReportStatus(models.TextChoices):
+    """The status a reporter sees, in plain words; it follows the staff side's case status."""
+
     RECEIVED = "received", _("Received")
     IN_PROGRESS = "in_progress", _("In progress")
     WAITING_ON_REPORTER = "waiting_on_reporter", _("Waiting for your reply")
@@ -59,9 +64,6 @@ class Report(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports"
-    )
-    status = models.CharField(
-        max_length=24, choices=ReportStatus.choices, default=ReportStatus.RECEIVED
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -96,6 +98,16 @@ class Report(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:report_detail", args=[self.public_id])
+
+    @property
+    def status(self) -> str:
+        """The reporter-facing status (select_related("case") to avoid a query per report)."""
+        case = getattr(self, "case", None)
+        return case.reporter_status if case is not None else ReportStatus.RECEIVED
+
+    @property
+    def status_label(self) -> str:
+        return str(ReportStatus(self.status).label)
 
 
 class Incident(models.Model):

@@ -14,9 +14,8 @@ from core.crypto.files import open_stream
 from core.keys import data_key
 from core.models import User
 from core.vault import vault_open
-from incidents.models import Evidence, Incident, Report
+from incidents.models import EVIDENCE_VAULT, Evidence, Incident, Report
 from incidents.sealing import open_field
-from incidents.services import EVIDENCE_VAULT
 
 
 def report_list(*, actor: User) -> QuerySet[Report]:

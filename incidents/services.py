@@ -32,11 +32,18 @@ from incidents.inputs import (
     check_report,
     clean_identifiers,
 )
-from incidents.models import Evidence, Incident, PerpetratorMark, Receipt, Report
+from incidents.models import (
+    EVIDENCE_VAULT,
+    Evidence,
+    Incident,
+    PerpetratorMark,
+    Receipt,
+    Report,
+)
 from incidents.sealing import seal_field
 from incidents.taxonomy import AbuseType, BiasGround, Channel, Need, RiskFlag
+from support.services import case_open, case_reassess
 
-EVIDENCE_VAULT = "evidence"
 SNIFF_BYTES = 8192
 
 
@@ -118,6 +125,7 @@ def _report_create(*, actor: User, data: ReportInput) -> Report:
     report.save()
     _incident_create(report, key, data.incident)
     audit_record(actor=actor, action="report.submit", obj=report)
+    case_open(report=report)
     return report
 
 
@@ -191,6 +199,7 @@ def incident_add(*, actor: User, report: Report, data: IncidentInput) -> Inciden
     report.abuse_types = _ordered_union(AbuseType, report.abuse_types, incident.abuse_types)
     report.save(update_fields=["channels", "abuse_types", "updated_at"])
     audit_record(actor=actor, action="incident.add", obj=incident)
+    case_reassess(report=report)
     return incident
 
 

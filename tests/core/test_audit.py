@@ -199,7 +199,7 @@ def test_verify_reports_how_many_events_held_before_the_break():
         _verify()
 
 
-def test_a_submitted_report_writes_exactly_one_audit_event_without_content():
+def test_a_submitted_report_writes_one_submit_event_and_one_case_event_without_content():
     reporter = UserFactory()
     report = make_report(
         reporter,
@@ -208,12 +208,16 @@ def test_a_submitted_report_writes_exactly_one_audit_event_without_content():
         contact_details="CANARY-contact",
         perpetrator_identifiers=["@CANARY_handle"],
     )
-    event = AuditEvent.objects.get()
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == [
+        "report.submit",
+        "case.open",
+    ]
+    event = AuditEvent.objects.get(action="report.submit")
     assert event.action == "report.submit"
     assert event.object_type == "incidents.report"
     assert event.object_id == str(report.public_id)
     assert event.actor == str(reporter.public_id)
-    row = AuditEvent.objects.values_list().get()
+    row = AuditEvent.objects.values_list().get(action="report.submit")
     assert not any("CANARY" in str(value).upper() for value in row)
     assert audit_verify().ok
 

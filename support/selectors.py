@@ -1,0 +1,274 @@
+"""Reads on the staff side. Every case query starts from what the actor may see: coordinators see
+every case; a support worker sees the cases whose permission row names them; nobody else sees
+any. Not visible and not existing are the same 404. Reading case content writes an audit event."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Case as When_
+from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from core.audit import audit_record
+from core.keys import data_key
+from core.models import AuditEvent, Role, User
+from incidents.models import Report
+from incidents.sealing import open_field
+from incidents.selectors import ReportView, report_open
+from support.models import (
+    OPEN_STATUSES,
+    SEVERITY_RANK,
+    WORK_PERMISSION,
+    Case,
+    CaseEvent,
+    CaseNote,
+    CaseStatus,
+    CaseUserObjectPermission,
+    Message,
+)
+
+
+def _work_rows() -> QuerySet[CaseUserObjectPermission]:
+    return CaseUserObjectPermission.objects.filter(permission__codename=WORK_PERMISSION)
+
+
+def is_assigned(user: User, case: Case) -> bool:
+    return _work_rows().filter(user=user, content_object=case).exists()
+
+
+def _assignees_prefetch() -> Prefetch:
+    return Prefetch(
+        "caseuserobjectpermission_set",
+        queryset=_work_rows().select_related("user").order_by("user__username"),
+        to_attr="work_rows",
+    )
+
+
+def case_visible(*, actor: User) -> QuerySet[Case]:
+    """Every case the actor may see. Workers: one EXISTS on the indexed permission table, so the
+    cost follows the page, not the number of cases."""
+    cases = Case.objects.select_related("report").prefetch_related(_assignees_prefetch())
+    if not (actor.is_authenticated and actor.is_active):
+        return cases.none()
+    if actor.role == Role.COORDINATOR:
+        return cases
+    if actor.role == Role.SUPPORT_WORKER:
+        mine = _work_rows().filter(content_object=OuterRef("pk"), user=actor)
+        return cases.filter(Exists(mine))
+    return cases.none()
+
+
+def case_get(*, actor: User, public_id: UUID | str) -> Case:
+    """One case the actor may see, or 404."""
+    try:
+        return case_visible(actor=actor).get(public_id=public_id)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def _severity_rank() -> When_:
+    return When_(
+        *[When(severity=code, then=Value(rank)) for code, rank in SEVERITY_RANK.items()],
+        output_field=IntegerField(),
+    )
+
+
+def _assigned_any() -> Exists:
+    return Exists(_work_rows().filter(content_object=OuterRef("pk")))
+
+
+def case_worker_list(*, actor: User) -> QuerySet[Case]:
+    """A support worker's own cases: open ones first, most severe and oldest first."""
+    return (
+        case_visible(actor=actor)
+        .annotate(rank=_severity_rank(), is_open=Q(status__in=OPEN_STATUSES))
+        .order_by("-is_open", "rank", "created_at")
+    )
+
+
+def case_intake_queue(*, actor: User) -> QuerySet[Case]:
+    """Coordinators' intake: open cases that are new or have nobody on them; new and unassigned
+    first, then by severity, then oldest first."""
+    if actor.role != Role.COORDINATOR:
+        return Case.objects.none()
+    return (
+        case_visible(actor=actor)
+        .annotate(assigned=_assigned_any(), rank=_severity_rank())
+        .filter(Q(status=CaseStatus.NEW) | Q(assigned=False), status__in=OPEN_STATUSES)
+        .annotate(fresh=Q(status=CaseStatus.NEW) & Q(assigned=False))
+        .order_by("-fresh", "rank", "created_at")
+    )
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str = ""
+    severity: str = ""
+    region: str = ""
+    assignee: str = ""  # a username, or "none" for unassigned
+    overdue: bool = False
+
+
+def case_all(*, actor: User, filters: CaseFilters) -> QuerySet[Case]:
+    """Coordinators' view of every case, filtered; workers get their own cases filtered."""
+    cases = case_visible(actor=actor).annotate(rank=_severity_rank())
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.severity:
+        cases = cases.filter(severity=filters.severity)
+    if filters.region:
+        cases = cases.filter(report__region=filters.region)
+    if filters.assignee == "none":
+        cases = cases.filter(~_assigned_any())
+    elif filters.assignee:
+        named = _work_rows().filter(content_object=OuterRef("pk"), user__username=filters.assignee)
+        cases = cases.filter(Exists(named))
+    if filters.overdue:
+        cases = cases.filter(
+            status__in=OPEN_STATUSES,
+            first_response_at__isnull=True,
+            response_due_at__lt=timezone.now(),
+        )
+    return cases.order_by("rank", "created_at")
+
+
+def assignees(case: Case) -> list[User]:
+    rows = getattr(case, "work_rows", None)
+    if rows is None:
+        rows = list(_work_rows().filter(content_object=case).select_related("user"))
+    return [row.user for row in rows]
+
+
+def support_workers() -> QuerySet[User]:
+    return User.objects.filter(role=Role.SUPPORT_WORKER, is_active=True).order_by("username")
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """A note, a message or a case event with its sealed text opened."""
+
+    public_id: UUID
+    at: datetime
+    author: str
+    text: str
+    from_reporter: bool = False
+    kind: str = ""
+    old_value: str = ""
+    new_value: str = ""
+
+
+def _author(user: User | None, *, from_reporter: bool = False) -> str:
+    if from_reporter:
+        return "reporter"
+    return user.username if user is not None else "system"
+
+
+def _notes(key: bytes, case: Case) -> list[EntryView]:
+    return [
+        EntryView(
+            note.public_id, note.created_at, _author(note.author), open_field(key, note, "body")
+        )
+        for note in CaseNote.objects.filter(case=case).select_related("author")
+    ]
+
+
+def _messages(key: bytes, case: Case) -> list[EntryView]:
+    return [
+        EntryView(
+            msg.public_id,
+            msg.created_at,
+            _author(msg.author, from_reporter=msg.from_reporter),
+            open_field(key, msg, "body"),
+            from_reporter=msg.from_reporter,
+        )
+        for msg in Message.objects.filter(case=case).select_related("author")
+    ]
+
+
+def _events(key: bytes, case: Case) -> list[EntryView]:
+    return [
+        EntryView(
+            event.public_id,
+            event.at,
+            _author(event.actor),
+            open_field(key, event, "reason"),
+            kind=event.kind,
+            old_value=event.old_value,
+            new_value=event.new_value,
+        )
+        for event in CaseEvent.objects.filter(case=case).select_related("actor")
+    ]
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    report: ReportView
+    assignees: list[User]
+    events: list[EntryView]
+    notes: list[EntryView]
+    messages: list[EntryView]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.case, name)
+
+
+@transaction.atomic
+def case_open_content(*, actor: User, case: Case) -> CaseView:
+    """Decrypt a case obtained through case_get, for staff on it. Audits case.view."""
+    key = data_key(case.report)
+    view = CaseView(
+        case=case,
+        report=report_open(report=case.report),
+        assignees=assignees(case),
+        events=_events(key, case),
+        notes=_notes(key, case),
+        messages=_messages(key, case),
+    )
+    audit_record(actor=actor, action="case.view", obj=case)
+    return view
+
+
+@transaction.atomic
+def case_notes(*, actor: User, case: Case) -> list[EntryView]:
+    """The case's notes, for staff on it. Audits case.notes.view."""
+    notes = _notes(data_key(case.report), case)
+    audit_record(actor=actor, action="case.notes.view", obj=case)
+    return notes
+
+
+@transaction.atomic
+def case_messages(*, actor: User, case: Case) -> list[EntryView]:
+    """The case's messages, for staff on it. Audits case.messages.view."""
+    messages = _messages(data_key(case.report), case)
+    audit_record(actor=actor, action="case.messages.view", obj=case)
+    return messages
+
+
+def report_messages(*, report: Report) -> list[EntryView]:
+    """The messages of a report the caller obtained through incidents' report_get (its owner)."""
+    case = Case.objects.filter(report=report).first()
+    return _messages(data_key(report), case) if case else []
+
+
+def report_helpers(*, report: Report) -> list[str]:
+    """Who is helping, as the reporter sees it: first names, or the role when none is set."""
+    case = Case.objects.filter(report=report).first()
+    if case is None:
+        return []
+    return [user.first_name or str(Role(user.role).label) for user in assignees(case)]
+
+
+def case_audit_trail(*, actor: User, case: Case) -> QuerySet[Any]:
+    """The audit events about a case and its report, for coordinators. Audits case.audit.view."""
+    if actor.role != Role.COORDINATOR:
+        raise Http404
+    audit_record(actor=actor, action="case.audit.view", obj=case)
+    return AuditEvent.objects.filter(
+        Q(object_type="support.case", object_id=str(case.public_id))
+        | Q(object_type="incidents.report", object_id=str(case.report.public_id))
+    ).order_by("seq")
