@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import views
+from api import cases, views
 
 app_name = "api"
 
@@ -24,6 +24,32 @@ urlpatterns = [
         views.EvidenceDownloadView.as_view(),
         name="evidence",
     ),
+    path(
+        "reports/<uuid:report_id>/messages/",
+        cases.ReportMessagesView.as_view(),
+        name="report_messages",
+    ),
+    path("cases/", cases.CaseListView.as_view(), name="cases"),
+    path("cases/<uuid:case_id>/", cases.CaseDetailView.as_view(), name="case"),
+    path(
+        "cases/<uuid:case_id>/assignments/",
+        cases.AssignmentsView.as_view(),
+        name="case_assignments",
+    ),
+    path(
+        "cases/<uuid:case_id>/assignments/<str:username>/",
+        cases.AssignmentDetailView.as_view(),
+        name="case_assignment",
+    ),
+    path(
+        "cases/<uuid:case_id>/transitions/",
+        cases.TransitionsView.as_view(),
+        name="case_transitions",
+    ),
+    path("cases/<uuid:case_id>/severity/", cases.SeverityView.as_view(), name="case_severity"),
+    path("cases/<uuid:case_id>/notes/", cases.NotesView.as_view(), name="case_notes"),
+    path("cases/<uuid:case_id>/messages/", cases.CaseMessagesView.as_view(), name="case_messages"),
+    path("cases/<uuid:case_id>/audit/", cases.CaseAuditView.as_view(), name="case_audit"),
     path("anonymous/reports/", views.AnonymousReportView.as_view(), name="anonymous_reports"),
     path("anonymous/login/", views.ReceiptLoginView.as_view(), name="anonymous_login"),
 ]

@@ -200,3 +200,11 @@ class EraseForm(forms.Form):
         label=_("I understand that this erases the report, its timeline and its files for good."),
         required=True,
     )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Write to your support worker"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

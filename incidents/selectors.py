@@ -22,7 +22,7 @@ def report_list(*, actor: User) -> QuerySet[Report]:
     """The actor's own reports, newest first. Any signed-in person; no audit (their own data)."""
     if not actor.is_authenticated:
         return Report.objects.none()
-    return Report.objects.filter(reporter=actor)
+    return Report.objects.filter(reporter=actor).select_related("case")
 
 
 def report_get(*, actor: User, public_id: UUID | str) -> Report:

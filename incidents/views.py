@@ -19,9 +19,11 @@ from core.forms import ReceiptLoginForm
 from core.forms_util import add_domain_errors
 from incidents import selectors, services
 from incidents.downloads import evidence_response
-from incidents.forms import EraseForm, EvidenceForm, IncidentForm
+from incidents.forms import EraseForm, EvidenceForm, IncidentForm, MessageForm
 from incidents.receipts import receipt_display
 from incidents.wizard import ReportWizard
+from support import selectors as case_selectors
+from support import services as case_services
 
 View = Callable[..., HttpResponse]
 
@@ -98,9 +100,35 @@ def anonymous_open(request: HttpRequest) -> HttpResponse:
 @reporter_required
 def report_detail(request: HttpRequest, report_id: UUID) -> HttpResponse:
     report = selectors.report_get(actor=request.user, public_id=report_id)
-    return render(
-        request, "incidents/report_detail.html", {"view": selectors.report_open(report=report)}
-    )
+    return _report_page(request, report, MessageForm())
+
+
+def _report_page(request: HttpRequest, report: Any, form: MessageForm) -> HttpResponse:
+    context = {
+        "view": selectors.report_open(report=report),
+        "helpers": case_selectors.report_helpers(report=report),
+        "conversation": case_selectors.report_messages(report=report),
+        "message_form": form,
+    }
+    return render(request, "incidents/report_detail.html", context)
+
+
+@reporter_required
+@require_POST
+def report_message(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    report = selectors.report_get(actor=request.user, public_id=report_id)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            case_services.message_send_reporter(
+                actor=request.user, report=report, body=form.cleaned_data["body"]
+            )
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Your message was sent."))
+            return redirect(report)
+    return _report_page(request, report, form)
 
 
 @reporter_required

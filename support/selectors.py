@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.keys import data_key
 from core.models import AuditEvent, Role, User
-from incidents.models import Report
+from incidents.models import Evidence, Report
 from incidents.sealing import open_field
 from incidents.selectors import ReportView, report_open
 from support.models import (
@@ -272,3 +272,16 @@ def case_audit_trail(*, actor: User, case: Case) -> QuerySet[Any]:
         Q(object_type="support.case", object_id=str(case.public_id))
         | Q(object_type="incidents.report", object_id=str(case.report.public_id))
     ).order_by("seq")
+
+
+@transaction.atomic
+def case_evidence_get(*, actor: User, case: Case, public_id: UUID | str) -> Evidence:
+    """An evidence file of a case the actor may see (404 otherwise). Audits evidence.download."""
+    try:
+        evidence = Evidence.objects.select_related("report").get(
+            report=case.report, public_id=public_id
+        )
+    except (Evidence.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    audit_record(actor=actor, action="evidence.download", obj=evidence)
+    return evidence

@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.models import Role, User
 from incidents.inputs import IncidentInput, ReportInput
 from incidents.services import report_submit
+from support.services import case_assign, case_transition, message_send_staff
 
 ACCOUNTS = [
     ("riley", Role.REPORTER),
@@ -102,8 +103,8 @@ class Command(BaseCommand):
                 accounts.append(self._account(username, role, known.get(username)))
             riley = User.objects.get(username="riley")
             if not riley.reports.exists():
-                for data in demo_reports():
-                    report_submit(actor=riley, data=data)
+                reports = [report_submit(actor=riley, data=data) for data in demo_reports()]
+                self._work_on(reports)
         self._write(path, accounts)
         self.stdout.write("Demo accounts (username / password / role):")
         for account in accounts:
@@ -112,6 +113,21 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"Also written to {path.relative_to(settings.BASE_DIR)} (mode 0600).")
 
+    @staticmethod
+    def _work_on(reports: list[Any]) -> None:
+        """Cora assigns the first demo case to Wren, who starts on it; Sam has none."""
+        cora, wren = User.objects.get(username="cora"), User.objects.get(username="wren")
+        case = reports[0].case
+        case_assign(actor=cora, case=case, worker=wren)
+        case_transition(actor=cora, case=case, status="triaged")
+        case_transition(actor=wren, case=case, status="in_progress")
+        message_send_staff(
+            actor=wren,
+            case=case,
+            body="(Demo) Hello, I'm Wren. I have read your report and I'm here to help. Are you "
+            "safe right now? When is a good time to talk about a safety plan?",
+        )
+
     def _account(self, username: str, role: str, password: str | None) -> dict[str, str]:
         user = User.objects.filter(username=username).first()
         if user is None or password is None or not user.check_password(password):
@@ -119,6 +135,7 @@ class Command(BaseCommand):
             user = user or User(username=username)
             user.set_password(password)
         user.role = role
+        user.first_name = username.capitalize()
         user.is_staff = role == Role.ADMINISTRATOR
         user.save()
         if role == Role.ADMINISTRATOR:

@@ -1,0 +1,235 @@
+"""Case endpoints for staff, and the reporter's side of the conversation. Same services and
+selectors as the staff pages; a case the actor may not see is a 404."""
+
+from typing import Any
+from uuid import UUID
+
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.serializers import ReportOut, Text
+from core.errors import DomainError
+from core.models import Role, User
+from incidents import selectors as report_selectors
+from support import selectors, services
+from support.models import CaseStatus, Severity
+from support.selectors import CaseFilters
+
+
+class HasCaseRole(BasePermission):
+    message = "Case lists are for support workers and coordinators."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(
+            user and user.is_authenticated and user.role in {Role.SUPPORT_WORKER, Role.COORDINATOR}
+        )
+
+
+class CaseSummary(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    report = serializers.UUIDField(source="report.public_id")
+    status = serializers.CharField()
+    severity = serializers.CharField()
+    region = serializers.CharField(source="report.region")
+    created_at = serializers.DateTimeField()
+    response_due_at = serializers.DateTimeField()
+    first_response_at = serializers.DateTimeField(allow_null=True)
+    last_update_at = serializers.DateTimeField(allow_null=True)
+    assignees = serializers.SerializerMethodField()
+
+    def get_assignees(self, case: Any) -> list[str]:
+        return [user.username for user in selectors.assignees(case)]
+
+
+class EntryOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    at = serializers.DateTimeField()
+    author = serializers.CharField()
+    text = serializers.CharField()
+    from_reporter = serializers.BooleanField()
+
+
+class EventOut(EntryOut):
+    kind = serializers.CharField()
+    old_value = serializers.CharField()
+    new_value = serializers.CharField()
+
+
+class CaseOut(CaseSummary):
+    content = ReportOut(source="report")
+    events = EventOut(many=True)
+    notes = EntryOut(many=True)
+    messages = EntryOut(many=True)
+
+    def get_assignees(self, view: Any) -> list[str]:
+        return [user.username for user in view.assignees]
+
+
+class CaseFilterInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    region = Text(required=False, max_length=32)
+    assignee = Text(required=False, max_length=150)
+    overdue = serializers.BooleanField(required=False, default=False)
+
+
+class AssignInput(serializers.Serializer):
+    worker = Text(max_length=150)
+
+
+class TransitionInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    reason = Text(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+class SeverityInput(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    reason = Text(max_length=10_000)
+
+
+class TextInput(serializers.Serializer):
+    body = Text(max_length=10_000)
+
+
+class CasePagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class CaseListView(APIView):
+    permission_classes = [HasCaseRole]
+
+    def get(self, request: Request) -> Response:
+        filters = CaseFilters(**_valid(CaseFilterInput, request.query_params))
+        cases = selectors.case_all(actor=request.user, filters=filters)
+        paginator = CasePagination()
+        page = paginator.paginate_queryset(cases, request, view=self)
+        return paginator.get_paginated_response(CaseSummary(page, many=True).data)
+
+
+class CaseView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def case(self, request: Request, case_id: UUID) -> Any:
+        return selectors.case_get(actor=request.user, public_id=case_id)
+
+
+class CaseDetailView(CaseView):
+    def get(self, request: Request, case_id: UUID) -> Response:
+        view = selectors.case_open_content(actor=request.user, case=self.case(request, case_id))
+        return Response(CaseOut(view).data)
+
+
+class AssignmentsView(CaseView):
+    def post(self, request: Request, case_id: UUID) -> Response:
+        case = self.case(request, case_id)
+        username = _valid(AssignInput, request.data)["worker"]
+        services.case_assign(actor=request.user, case=case, worker=_worker(username))
+        return Response({"worker": username}, status=status.HTTP_201_CREATED)
+
+
+class AssignmentDetailView(CaseView):
+    def delete(self, request: Request, case_id: UUID, username: str) -> Response:
+        case = self.case(request, case_id)
+        services.case_unassign(actor=request.user, case=case, worker=_worker(username))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _worker(username: str) -> User:
+    worker = selectors.support_workers().filter(username=username).first()
+    if worker is None:
+        raise DomainError({"worker": ["No active support worker has this username."]})
+    return worker
+
+
+class TransitionsView(CaseView):
+    def post(self, request: Request, case_id: UUID) -> Response:
+        case = self.case(request, case_id)
+        case = services.case_transition(
+            actor=request.user, case=case, **_valid(TransitionInput, request.data)
+        )
+        return Response(CaseSummary(case).data)
+
+
+class SeverityView(CaseView):
+    def post(self, request: Request, case_id: UUID) -> Response:
+        case = self.case(request, case_id)
+        case = services.case_set_severity(
+            actor=request.user, case=case, **_valid(SeverityInput, request.data)
+        )
+        return Response(CaseSummary(case).data)
+
+
+class NotesView(CaseView):
+    def get(self, request: Request, case_id: UUID) -> Response:
+        notes = selectors.case_notes(actor=request.user, case=self.case(request, case_id))
+        return Response(EntryOut(notes, many=True).data)
+
+    def post(self, request: Request, case_id: UUID) -> Response:
+        case = self.case(request, case_id)
+        note = services.note_add(actor=request.user, case=case, **_valid(TextInput, request.data))
+        return Response({"id": note.public_id}, status=status.HTTP_201_CREATED)
+
+
+class CaseMessagesView(CaseView):
+    def get(self, request: Request, case_id: UUID) -> Response:
+        found = selectors.case_messages(actor=request.user, case=self.case(request, case_id))
+        return Response(EntryOut(found, many=True).data)
+
+    def post(self, request: Request, case_id: UUID) -> Response:
+        case = self.case(request, case_id)
+        message = services.message_send_staff(
+            actor=request.user, case=case, **_valid(TextInput, request.data)
+        )
+        return Response({"id": message.public_id}, status=status.HTTP_201_CREATED)
+
+
+class CaseAuditView(CaseView):
+    def get(self, request: Request, case_id: UUID) -> Response:
+        case = self.case(request, case_id)
+        if request.user.role != Role.COORDINATOR:
+            raise PermissionDenied("The audit trail is for coordinators.")
+        events = selectors.case_audit_trail(actor=request.user, case=case)
+        return Response(
+            [
+                {
+                    "seq": e.seq,
+                    "at": e.at,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "object_type": e.object_type,
+                    "object_id": e.object_id,
+                }
+                for e in events
+            ]
+        )
+
+
+class ReportMessagesView(APIView):
+    """The reporter's side of the conversation about their own report."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request, report_id: UUID) -> Response:
+        report = report_selectors.report_get(actor=request.user, public_id=report_id)
+        return Response(EntryOut(selectors.report_messages(report=report), many=True).data)
+
+    def post(self, request: Request, report_id: UUID) -> Response:
+        report = report_selectors.report_get(actor=request.user, public_id=report_id)
+        message = services.message_send_reporter(
+            actor=request.user, report=report, **_valid(TextInput, request.data)
+        )
+        return Response({"id": message.public_id}, status=status.HTTP_201_CREATED)

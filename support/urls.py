@@ -1,0 +1,28 @@
+from django.urls import path
+
+from support import views
+
+app_name = "support"
+
+urlpatterns = [
+    path("", views.staff_home, name="home"),
+    path("cases/mine/", views.my_cases, name="my_cases"),
+    path("intake/", views.intake, name="intake"),
+    path("cases/", views.all_cases, name="all_cases"),
+    path("cases/<uuid:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<uuid:case_id>/assign/", views.case_assign, name="case_assign"),
+    path(
+        "cases/<uuid:case_id>/unassign/<str:username>/",
+        views.case_unassign,
+        name="case_unassign",
+    ),
+    path("cases/<uuid:case_id>/severity/", views.case_severity, name="case_severity"),
+    path("cases/<uuid:case_id>/transition/", views.case_transition, name="case_transition"),
+    path("cases/<uuid:case_id>/notes/", views.case_note, name="case_note"),
+    path("cases/<uuid:case_id>/messages/", views.case_message, name="case_message"),
+    path(
+        "cases/<uuid:case_id>/evidence/<uuid:evidence_id>/",
+        views.case_evidence,
+        name="case_evidence",
+    ),
+]
