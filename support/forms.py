@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from incidents.taxonomy import Region
-from support.models import CaseStatus, Severity
+from support import rules
+from support.models import Case, CaseStatus, Severity
 from support.selectors import CaseFilters, support_workers
 
 
@@ -21,6 +22,21 @@ class SeverityForm(forms.Form):
 
 class TransitionForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=CaseStatus.choices)
+
+    @classmethod
+    def for_case(cls, case: Case, *, coordinator: bool) -> "TransitionForm":
+        """Offer only the moves this person may make from the case's current status."""
+        form = cls()
+        allowed = rules.TRANSITIONS[CaseStatus(case.status)]
+        if not coordinator:
+            allowed = allowed & rules.WORKER_TARGETS
+            if CaseStatus(case.status) in rules.REOPENED_FROM:
+                allowed = frozenset()
+        form.fields["status"].choices = [
+            (code, label) for code, label in CaseStatus.choices if code in allowed
+        ]
+        return form
+
     reason = forms.CharField(
         label=_("Why (needed to close or reopen)"),
         required=False,

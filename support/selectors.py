@@ -263,15 +263,26 @@ def report_helpers(*, report: Report) -> list[str]:
     return [user.first_name or str(Role(user.role).label) for user in assignees(case)]
 
 
-def case_audit_trail(*, actor: User, case: Case) -> QuerySet[Any]:
-    """The audit events about a case and its report, for coordinators. Audits case.audit.view."""
+def case_audit_trail(*, actor: User, case: Case) -> list[AuditEvent]:
+    """The audit events about a case and its report, for coordinators, each with the actor's
+    username as `actor_name`. Audits case.audit.view."""
     if actor.role != Role.COORDINATOR:
         raise Http404
     audit_record(actor=actor, action="case.audit.view", obj=case)
-    return AuditEvent.objects.filter(
-        Q(object_type="support.case", object_id=str(case.public_id))
-        | Q(object_type="incidents.report", object_id=str(case.report.public_id))
-    ).order_by("seq")
+    events = list(
+        AuditEvent.objects.filter(
+            Q(object_type="support.case", object_id=str(case.public_id))
+            | Q(object_type="incidents.report", object_id=str(case.report.public_id))
+        ).order_by("seq")
+    )
+    names = dict(
+        User.objects.filter(public_id__in={e.actor for e in events if e.actor}).values_list(
+            "public_id", "username"
+        )
+    )
+    for event in events:
+        event.actor_name = names.get(UUID(event.actor), "—") if event.actor else "system"  # type: ignore[attr-defined]
+    return events
 
 
 @transaction.atomic

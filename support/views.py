@@ -88,7 +88,7 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
         "coordinator": coordinator,
         "assign_form": AssignForm() if coordinator else None,
         "severity_form": SeverityForm(initial={"severity": case.severity}) if coordinator else None,
-        "transition_form": TransitionForm(),
+        "transition_form": TransitionForm.for_case(case, coordinator=coordinator),
         "text_form": TextForm(),
         "audit": selectors.case_audit_trail(actor=request.user, case=case) if coordinator else None,
     }
