@@ -112,7 +112,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "core:login"
-LOGIN_REDIRECT_URL = "incidents:report_list"
+LOGIN_REDIRECT_URL = "core:after_login"
 LOGOUT_REDIRECT_URL = "core:home"
 
 LANGUAGE_CODE = "en"

@@ -8,6 +8,7 @@ from core import views
 core_patterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
+    path("start/", views.after_login, name="after_login"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -1,4 +1,5 @@
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -6,11 +7,23 @@ from django.views.decorators.http import require_http_methods
 from core.errors import DomainError
 from core.forms import SignupForm
 from core.forms_util import add_domain_errors
+from core.models import Role
 from core.services import account_signup
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
+
+
+@login_required
+def after_login(request: HttpRequest) -> HttpResponse:
+    """Where each role starts: reporters at their reports, case staff at their cases."""
+    role = request.user.role
+    if role in (Role.SUPPORT_WORKER, Role.COORDINATOR):
+        return redirect("support:home")
+    if role == Role.REPORTER:
+        return redirect("incidents:report_list")
+    return redirect("core:home")
 
 
 @require_http_methods(["GET", "POST"])

@@ -78,7 +78,7 @@ def test_reporter_can_log_in_and_lands_on_their_reports(client, reporter):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("incidents:report_list")
+    assert client.get(response["Location"])["Location"] == reverse("incidents:report_list")
     assert client.get(reverse("incidents:report_list")).status_code == 200
 
 

@@ -1,0 +1,30 @@
+import pytest
+from django.urls import reverse
+
+from core.models import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("role", "destination"),
+    [
+        (Role.REPORTER, "incidents:report_list"),
+        (Role.SUPPORT_WORKER, "support:home"),
+        (Role.COORDINATOR, "support:home"),
+        (Role.ANALYST, "core:home"),
+        (Role.ADMINISTRATOR, "core:home"),
+    ],
+)
+def test_signing_in_lands_each_role_on_its_own_start_page(client, password, role, destination):
+    user = UserFactory(role=role)
+    response = client.post(reverse("core:login"), {"username": user.username, "password": password})
+    assert response["Location"] == reverse("core:after_login")
+    assert client.get(response["Location"])["Location"] == reverse(destination)
+
+
+def test_the_start_page_sends_a_visitor_to_sign_in(client):
+    response = client.get(reverse("core:after_login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("core:login"))
