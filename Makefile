@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DJANGO_DEBUG=1
 
-.PHONY: run test lint format check-migrations clean
+.PHONY: run test lint format check-migrations clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ check-migrations: $(VENV)/.dev-deps
 
 test: lint check-migrations
 	$(VENV)/bin/pytest
+
+bench: $(VENV)/.dev-deps
+	$(PY) bench/case_list.py
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff format .

@@ -18,7 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def after_login(request: HttpRequest) -> HttpResponse:
     """Where each role starts: reporters at their reports, case staff at their cases."""
-    role = request.user.role
+    role = getattr(request.user, "role", None)
     if role in (Role.SUPPORT_WORKER, Role.COORDINATOR):
         return redirect("support:home")
     if role == Role.REPORTER:
