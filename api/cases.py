@@ -144,7 +144,8 @@ class AssignmentsView(CaseView):
 class AssignmentDetailView(CaseView):
     def delete(self, request: Request, case_id: UUID, username: str) -> Response:
         case = self.case(request, case_id)
-        services.case_unassign(actor=request.user, case=case, worker=_worker(username))
+        worker = selectors.assignee_named(case, username)
+        services.case_unassign(actor=request.user, case=case, worker=worker)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -12,8 +12,10 @@ from django.db.models import Case as When_
 from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_record
+from core.errors import DomainError
 from core.keys import data_key
 from core.models import AuditEvent, Role, User
 from incidents.models import Evidence, Report
@@ -144,6 +146,14 @@ def assignees(case: Case) -> list[User]:
     return [row.user for row in rows]
 
 
+def assignee_named(case: Case, username: str) -> User:
+    """One of the case's assignees (active or not), by username; a DomainError otherwise."""
+    for user in assignees(case):
+        if user.username == username:
+            return user
+    raise DomainError({"worker": [_("%(name)s does not work on this case.") % {"name": username}]})
+
+
 def support_workers() -> QuerySet[User]:
     return User.objects.filter(role=Role.SUPPORT_WORKER, is_active=True).order_by("username")
 
@@ -166,6 +176,13 @@ def _author(user: User | None, *, from_reporter: bool = False) -> str:
     if from_reporter:
         return "reporter"
     return user.username if user is not None else "system"
+
+
+def _public_name(user: User | None) -> str:
+    """How a reporter sees a staff member: first name, or the role."""
+    if user is None:
+        return str(_("Your support team"))
+    return user.first_name or str(Role(user.role).label)
 
 
 def _notes(key: bytes, case: Case) -> list[EntryView]:
@@ -251,9 +268,22 @@ def case_messages(*, actor: User, case: Case) -> list[EntryView]:
 
 
 def report_messages(*, report: Report) -> list[EntryView]:
-    """The messages of a report the caller obtained through incidents' report_get (its owner)."""
+    """The messages of a report the caller obtained through incidents' report_get (its owner).
+    Staff appear by first name or role, never by username."""
     case = Case.objects.filter(report=report).first()
-    return _messages(data_key(report), case) if case else []
+    if case is None:
+        return []
+    key = data_key(report)
+    return [
+        EntryView(
+            msg.public_id,
+            msg.created_at,
+            "you" if msg.from_reporter else _public_name(msg.author),
+            open_field(key, msg, "body"),
+            from_reporter=msg.from_reporter,
+        )
+        for msg in Message.objects.filter(case=case).select_related("author")
+    ]
 
 
 def report_helpers(*, report: Report) -> list[str]:
@@ -261,7 +291,7 @@ def report_helpers(*, report: Report) -> list[str]:
     case = Case.objects.filter(report=report).first()
     if case is None:
         return []
-    return [user.first_name or str(Role(user.role).label) for user in assignees(case)]
+    return [_public_name(user) for user in assignees(case) if user.is_active]
 
 
 def case_audit_trail(*, actor: User, case: Case) -> list[AuditEvent]:

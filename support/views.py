@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.models import Role, User
+from core.models import Role
 from incidents import selectors as report_selectors
 from incidents.downloads import evidence_response
 from support import selectors, services
@@ -79,7 +79,7 @@ def all_cases(request: HttpRequest) -> HttpResponse:
     return _case_list(request, cases, title="all", filter_form=form)
 
 
-@staff_required
+@login_required  # not staff_required: a case someone may not see is a 404, like a missing one
 def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = selectors.case_get(actor=request.user, public_id=case_id)
     coordinator = request.user.role == Role.COORDINATOR
@@ -98,7 +98,7 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
 def case_action(view: Callable[[HttpRequest, Any], None]) -> View:
     """A POST that changes a case: find it (404 if not visible), run the service, go back."""
 
-    @staff_required
+    @login_required
     @require_POST
     @wraps(view)
     def wrapper(request: HttpRequest, case_id: UUID, **kwargs: Any) -> HttpResponse:
@@ -132,9 +132,7 @@ def case_assign(request: HttpRequest, case: Any) -> None:
 
 @case_action
 def case_unassign(request: HttpRequest, case: Any, username: str) -> None:
-    worker = User.objects.filter(username=username).first()
-    if worker is None:
-        raise DomainError({"worker": [_("No such support worker.")]})
+    worker = selectors.assignee_named(case, username)
     services.case_unassign(actor=request.user, case=case, worker=worker)
     messages.success(request, _("%(name)s no longer works on this case.") % {"name": username})
 
@@ -163,7 +161,7 @@ def case_message(request: HttpRequest, case: Any) -> None:
     )
 
 
-@staff_required
+@login_required
 def case_evidence(request: HttpRequest, case_id: UUID, evidence_id: UUID) -> HttpResponse:
     case = selectors.case_get(actor=request.user, public_id=case_id)
     evidence = selectors.case_evidence_get(actor=request.user, case=case, public_id=evidence_id)
