@@ -2,6 +2,7 @@
 every case; a support worker sees the cases whose permission row names them; nobody else sees
 any. Not visible and not existing are the same 404. Reading case content writes an audit event."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -194,12 +195,18 @@ def _notes(key: bytes, case: Case) -> list[EntryView]:
     ]
 
 
-def _messages(key: bytes, case: Case) -> list[EntryView]:
+def _staff_author(msg: Message) -> str:
+    return _author(msg.author, from_reporter=msg.from_reporter)
+
+
+def _messages(
+    key: bytes, case: Case, *, author: Callable[[Message], str] = _staff_author
+) -> list[EntryView]:
     return [
         EntryView(
             msg.public_id,
             msg.created_at,
-            _author(msg.author, from_reporter=msg.from_reporter),
+            author(msg),
             open_field(key, msg, "body"),
             from_reporter=msg.from_reporter,
         )
@@ -273,17 +280,11 @@ def report_messages(*, report: Report) -> list[EntryView]:
     case = Case.objects.filter(report=report).first()
     if case is None:
         return []
-    key = data_key(report)
-    return [
-        EntryView(
-            msg.public_id,
-            msg.created_at,
-            "you" if msg.from_reporter else _public_name(msg.author),
-            open_field(key, msg, "body"),
-            from_reporter=msg.from_reporter,
-        )
-        for msg in Message.objects.filter(case=case).select_related("author")
-    ]
+    return _messages(
+        data_key(report),
+        case,
+        author=lambda msg: "you" if msg.from_reporter else _public_name(msg.author),
+    )
 
 
 def report_helpers(*, report: Report) -> list[str]:
