@@ -22,6 +22,8 @@ $(VENV)/.dev-deps: pyproject.toml | $(PY)
 
 run: $(VENV)/.run-deps
 	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py setup_schedules
+	$(DEV) $(PY) manage.py load_resources
 	$(DEV) $(PY) manage.py seed_demo
 	@echo ""
 	@echo "Recourse is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the task cluster)"

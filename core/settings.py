@@ -191,16 +191,44 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
 }
 
-Q_CLUSTER = {
+# Tasks: the ORM broker on the default database unless REDIS_URL names a Redis server, which then
+# also serves as the cache. retry > timeout > the longest task (each runs in well under a minute).
+REDIS_URL = os.environ.get("REDIS_URL") or None
+Q_CLUSTER: dict[str, object] = {
     "name": "recourse",
-    "orm": "default",
     "workers": 2,
     "timeout": 60,
     "retry": 120,
-    "max_attempts": 3,
+    "max_attempts": 5,
     "catch_up": False,
     "save_limit": 250,
+    "ack_failures": True,
 }
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# Deadlines per severity, in hours: the first response, then each next update (support.rules).
+RECOURSE_RESPONSE_HOURS = {"critical": 1, "high": 4, "medium": 24, "low": 72}
+RECOURSE_UPDATE_HOURS = {"critical": 24, "high": 48, "medium": 120, "low": 240}
+# Links in e-mails point here.
+RECOURSE_SITE_URL = os.environ.get("RECOURSE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# E-mail: printed to the console in development; SMTP settings from the environment otherwise.
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "recourse@localhost")
+if DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 
 LOGGING = {
     "version": 1,

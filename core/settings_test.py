@@ -26,6 +26,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # A file database, so the confidentiality tests can read its raw bytes.
 DATABASES["default"]["TEST"] = {"NAME": os.path.join(_TMP, "test.sqlite3")}
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 REST_FRAMEWORK = {  # noqa: F405

@@ -54,12 +54,28 @@ class Case(models.Model):
     response_due_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
     last_update_at = models.DateTimeField(null=True, blank=True)
+    # After the first response, the next update is due by this time.
+    update_due_at = models.DateTimeField(null=True, blank=True)
+    # Escalation ladder: the time its next step falls due (null when there is none), and how
+    # far it has climbed for the current deadline (see support.escalation).
+    next_step_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    # A coordinator chose the severity; the rules no longer change it.
+    severity_locked = models.BooleanField(default=False)
 
     class Meta:
         permissions = [(WORK_PERMISSION, "Work on the case")]
         indexes = [
             models.Index(fields=["status", "severity", "created_at"]),
             models.Index(fields=["response_due_at"]),
+            # The sweep reads only cases whose next step is due: cost follows the overdue count.
+            models.Index(
+                fields=["next_step_at"],
+                name="case_next_step_due",
+                condition=models.Q(next_step_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,6 +111,7 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
 
 class CaseEventKind(models.TextChoices):
     OPENED = "opened", _("Opened")
+    ESCALATION = "escalation", _("Escalation step")
     STATUS = "status", _("Status changed")
     SEVERITY = "severity", _("Severity changed")
     ASSIGNED = "assigned", _("Worker assigned")
@@ -157,3 +174,155 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+
+class EscalationStep(models.Model):
+    """One rung of the ladder taken for one deadline. Unique, so a step happens once however
+    often the sweep runs."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalation_steps")
+    deadline = models.DateTimeField()
+    level = models.PositiveSmallIntegerField()
+    taken_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "deadline", "level"], name="escalation_step_once_per_deadline"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} level {self.level}"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    NONE = "none", _("No e-mail address")
+
+
+class Notification(models.Model):
+    """Tells one person *that* something needs attention, never what. Unique per recipient and
+    key, so a task that runs twice notifies once."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE)
+    key = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(
+        max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_key")
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+
+class ResourceKind(models.TextChoices):
+    PATHWAY = "pathway", _("Recourse pathway")
+    ORGANIZATION = "organization", _("Organization")
+    PROGRAM = "program", _("Program")
+    CRISIS_LINE = "crisis_line", _("Crisis line")
+
+
+class Resource(models.Model):
+    """An organization, program or recourse pathway that can help. Public information only."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=ResourceKind.choices)
+    description = models.TextField()
+    services = models.JSONField(default=list, blank=True)
+    grounds_served = models.JSONField(default=list, blank=True)
+    audience = models.CharField(max_length=200, blank=True)
+    regions = models.JSONField(default=list, blank=True, help_text="Empty: all of Ontario.")
+    languages = models.JSONField(default=list, blank=True)
+    roles_served = models.JSONField(default=list, blank=True, help_text="Empty: everyone.")
+    cost = models.CharField(max_length=16, blank=True)
+    hours = models.CharField(max_length=64, blank=True)
+    phone = models.CharField(max_length=64, blank=True)
+    website = models.URLField(blank=True)
+    email = models.EmailField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MatchStatus(models.TextChoices):
+    SUGGESTED = "suggested", _("Suggested")
+    ACCEPTED = "accepted", _("Accepted")
+    DISMISSED = "dismissed", _("Dismissed")
+    REFERRED = "referred", _("Referred")
+
+
+class Match(models.Model):
+    """A resource suggested for a case, with the reasons, and what the worker decided."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="matches")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+")
+    score = models.IntegerField()
+    reasons = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=16, choices=MatchStatus.choices, default=MatchStatus.SUGGESTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason_sealed = models.BinaryField(blank=True, default=b"")
+
+    class Meta:
+        ordering = ["-score", "resource__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "resource"], name="match_once_per_resource")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} for {self.case_id}"
+
+
+class PatternAlert(models.Model):
+    """Several consenting reporters named the same identifier (by its blind index alone)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    cases = models.ManyToManyField(Case, through="PatternLink", related_name="pattern_alerts")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class PatternLink(models.Model):
+    alert = models.ForeignKey(PatternAlert, on_delete=models.CASCADE)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE)
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "case"], name="pattern_link_once")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id}:{self.case_id}"

@@ -1,5 +1,6 @@
 """The case rules as data: how severe a report is, which status changes are allowed, deadlines."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -7,38 +8,50 @@ from django.conf import settings
 from incidents.models import Report
 from support.models import CaseStatus, Severity
 
-# Severity comes from the report's plaintext triage fields; the first rule that matches wins.
-# Each rule: (severity, risk flags any of which match, abuse types any of which match).
-SEVERITY_RULES: list[tuple[Severity, frozenset[str], frozenset[str]]] = [
-    (Severity.CRITICAL, frozenset({"imminent_danger"}), frozenset()),
-    (
+
+@dataclass(frozen=True)
+class SeverityRule:
+    """A report is at least `severity` when it names any of `abuse_types` (if given) and any of
+    `risk_flags` (if given)."""
+
+    severity: Severity
+    abuse_types: frozenset[str] = frozenset()
+    risk_flags: frozenset[str] = frozenset()
+
+    def matches(self, abuse_types: set[str], risk_flags: set[str]) -> bool:
+        return (not self.abuse_types or bool(self.abuse_types & abuse_types)) and (
+            not self.risk_flags or bool(self.risk_flags & risk_flags)
+        )
+
+
+# The first rule that matches wins; a report no rule matches is low.
+SEVERITY_RULES = [
+    SeverityRule(Severity.CRITICAL, risk_flags=frozenset({"imminent_danger"})),
+    SeverityRule(
+        Severity.CRITICAL,
+        abuse_types=frozenset({"threat_of_violence"}),
+        risk_flags=frozenset({"location_known", "family_targeted"}),
+    ),
+    SeverityRule(
         Severity.HIGH,
-        frozenset({"location_known", "family_targeted", "escalating"}),
-        frozenset(
+        abuse_types=frozenset(
             {"threat_of_violence", "intimate_images", "doxxing", "stalking", "offline_intimidation"}
         ),
     ),
-    (
+    SeverityRule(
         Severity.MEDIUM,
-        frozenset(),
-        frozenset(
-            {
-                "sexual_harassment",
-                "identity_hate",
-                "impersonation",
-                "coordinated_campaign",
-                "hacking",
-            }
+        abuse_types=frozenset(
+            {"identity_hate", "sexual_harassment", "impersonation", "coordinated_campaign"}
         ),
     ),
 ]
 
 
 def severity_for(report: Report) -> Severity:
-    flags, types = set(report.risk_flags), set(report.abuse_types)
-    for severity, risk_flags, abuse_types in SEVERITY_RULES:
-        if flags & risk_flags or types & abuse_types:
-            return severity
+    types, flags = set(report.abuse_types), set(report.risk_flags)
+    for rule in SEVERITY_RULES:
+        if rule.matches(types, flags):
+            return rule.severity
     return Severity.LOW
 
 
@@ -64,14 +77,12 @@ REOPENED_FROM = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED})
 # Moves that must say why.
 REASON_REQUIRED_TO = frozenset({CaseStatus.CLOSED})
 
-DEFAULT_RESPONSE_HOURS = {
-    Severity.CRITICAL: 1,
-    Severity.HIGH: 4,
-    Severity.MEDIUM: 24,
-    Severity.LOW: 72,
-}
-
 
 def response_deadline(severity: str) -> timedelta:
-    hours = {**DEFAULT_RESPONSE_HOURS, **getattr(settings, "RECOURSE_RESPONSE_HOURS", {})}
-    return timedelta(hours=hours[Severity(severity)])
+    """How long a case of this severity may wait for its first response."""
+    return timedelta(hours=settings.RECOURSE_RESPONSE_HOURS[Severity(severity).value])
+
+
+def update_deadline(severity: str) -> timedelta:
+    """How long after a response or update the next update is due."""
+    return timedelta(hours=settings.RECOURSE_UPDATE_HOURS[Severity(severity).value])

@@ -10,9 +10,10 @@ from core.audit import audit_record
 from core.errors import DomainError, validated
 from core.keys import data_key
 from core.models import Role, User
+from core.tasks import enqueue
 from incidents.models import Report
 from incidents.sealing import seal_field
-from support import rules
+from support import escalation, rules
 from support.models import (
     SEVERITY_RANK,
     WORK_PERMISSION,
@@ -21,10 +22,13 @@ from support.models import (
     CaseEventKind,
     CaseNote,
     CaseStatus,
+    Match,
+    MatchStatus,
     Message,
     Severity,
 )
-from support.selectors import is_assigned
+from support.notifications import administrators, coordinators, notify
+from support.selectors import assignees, is_assigned
 
 PERMISSION = f"support.{WORK_PERMISSION}"
 TEXT_MAX = 10_000
@@ -53,9 +57,16 @@ def _clean_text(text: str, *, field: str, required: bool) -> str:
     return text
 
 
-def _event(
-    case: Case, *, actor: User | None, kind: str, old: str = "", new: str = "", reason: str = ""
+def record_event(
+    case: Case,
+    *,
+    kind: str,
+    actor: User | None = None,
+    old: str = "",
+    new: str = "",
+    reason: str = "",
 ) -> CaseEvent:
+    """Add a line to the case's timeline; its reason is sealed under the report's key."""
     event = CaseEvent(case=case, actor=actor, kind=kind, old_value=old, new_value=new)
     event.reason_sealed = seal_field(data_key(case.report), event, "reason", reason)
     event.save()
@@ -64,40 +75,87 @@ def _event(
 
 def case_open(*, report: Report) -> Case:
     """Open the one case of a newly filed report (called by the filing services, in their
-    transaction). Audits case.open."""
+    transaction): severity and first-response deadline from the rules, the ladder set, and for a
+    critical report the coordinators notified at once. Triage and matching follow in a task.
+    Audits case.open."""
     severity = rules.severity_for(report)
     case = Case(
         report=report,
         severity=severity,
         response_due_at=timezone.now() + rules.response_deadline(severity),
     )
+    escalation.reschedule(case)
     case.save()
-    _event(case, actor=None, kind=CaseEventKind.OPENED, new=severity)
+    record_event(case, kind=CaseEventKind.OPENED, new=severity)
     audit_record(actor=None, action="case.open", obj=case)
+    if severity == Severity.CRITICAL:
+        notify(recipients=coordinators(), kind="critical", case=case, key=f"critical:{case.pk}")
+    enqueue("support.tasks.case_triage", case.pk)
     return case
 
 
+@transaction.atomic
+def case_triage(*, case_id: int) -> bool:
+    """The triage task's work, idempotent: severity from the rules (unless a coordinator chose
+    it), deadlines, the ladder, critical alert, then matching and pattern checks. Returns False
+    when the case is gone."""
+    from support.matching import case_match
+    from support.patterns import pattern_check
+
+    case = Case.objects.select_for_update().select_related("report").filter(pk=case_id).first()
+    if case is None:
+        return False
+    computed = rules.severity_for(case.report)
+    if not case.severity_locked and computed != case.severity:
+        record_event(
+            case, kind=CaseEventKind.SEVERITY, old=case.severity, new=computed, reason="triage"
+        )
+        case.severity = computed
+    if case.first_response_at is None:
+        case.response_due_at = case.created_at + rules.response_deadline(case.severity)
+    escalation.reschedule(case)
+    case.triaged_at = case.triaged_at or timezone.now()
+    case.save()
+    if case.severity == Severity.CRITICAL:
+        notify(recipients=coordinators(), kind="critical", case=case, key=f"critical:{case.pk}")
+    case_match(case=case)
+    pattern_check(report=case.report)
+    return True
+
+
 def case_reassess(*, report: Report) -> None:
-    """Raise the case's severity when a new incident makes the report more serious; never lower
-    it (a coordinator's choice stands). Audits case.severity when it changes."""
+    """A new incident: raise the severity if the report became more serious (never lower it, and
+    never over a coordinator's choice), and recompute the suggestions after commit. Audits
+    case.severity when it changes."""
     case = Case.objects.select_for_update().get(report=report)
     computed = rules.severity_for(report)
-    if SEVERITY_RANK[computed] < case.severity_rank:
+    if not case.severity_locked and SEVERITY_RANK[computed] < case.severity_rank:
         old = case.severity
         case.severity = computed
-        case.response_due_at = min(
-            case.response_due_at, case.created_at + rules.response_deadline(computed)
-        )
-        case.save(update_fields=["severity", "response_due_at"])
-        _event(
-            case,
-            actor=None,
-            kind=CaseEventKind.SEVERITY,
-            old=old,
-            new=computed,
-            reason="new incident",
+        if case.first_response_at is None:
+            case.response_due_at = case.created_at + rules.response_deadline(computed)
+            case.escalation_level = 0
+            escalation.reschedule(case)
+        case.save()
+        record_event(
+            case, kind=CaseEventKind.SEVERITY, old=old, new=computed, reason="new incident"
         )
         audit_record(actor=None, action="case.severity", obj=case)
+        if computed == Severity.CRITICAL:
+            notify(recipients=coordinators(), kind="critical", case=case, key=f"critical:{case.pk}")
+    enqueue("support.tasks.case_triage", case.pk)
+
+
+def escalation_notify(*, case: Case, level: int, key: str) -> None:
+    """Who hears about a rung of the ladder: 1 the assignees (coordinators when nobody is
+    assigned), 2 the coordinators, 3 the administrators."""
+    if level == 1:
+        recipients = [user for user in assignees(case) if user.is_active] or coordinators()
+        notify(recipients=recipients, kind="reminder", case=case, key=key)
+    elif level == 2:
+        notify(recipients=coordinators(), kind="escalation", case=case, key=key)
+    else:
+        notify(recipients=administrators(), kind="administrators", case=case, key=key)
 
 
 @transaction.atomic
@@ -113,7 +171,7 @@ def case_assign(*, actor: User, case: Case, worker: User) -> None:
             {"worker": [_("%(name)s already works on this case.") % {"name": worker.username}]}
         )
     assign_perm(PERMISSION, worker, case)
-    _event(case, actor=actor, kind=CaseEventKind.ASSIGNED, new=worker.username)
+    record_event(case, actor=actor, kind=CaseEventKind.ASSIGNED, new=worker.username)
     audit_record(actor=actor, action="case.assign", obj=case)
 
 
@@ -127,7 +185,7 @@ def case_unassign(*, actor: User, case: Case, worker: User) -> None:
             {"worker": [_("%(name)s does not work on this case.") % {"name": worker.username}]}
         )
     remove_perm(PERMISSION, worker, case)
-    _event(case, actor=actor, kind=CaseEventKind.UNASSIGNED, old=worker.username)
+    record_event(case, actor=actor, kind=CaseEventKind.UNASSIGNED, old=worker.username)
     audit_record(actor=actor, action="case.unassign", obj=case)
 
 
@@ -142,10 +200,19 @@ def case_set_severity(*, actor: User, case: Case, severity: str, reason: str) ->
     if severity == case.severity:
         raise DomainError({"severity": [_("The case already has this severity.")]})
     old = case.severity
-    case.severity = severity
-    case.response_due_at = case.created_at + rules.response_deadline(severity)
-    case.save(update_fields=["severity", "response_due_at"])
-    _event(case, actor=actor, kind=CaseEventKind.SEVERITY, old=old, new=severity, reason=reason)
+    case.severity, case.severity_locked = severity, True
+    if case.first_response_at is None:
+        case.response_due_at = case.created_at + rules.response_deadline(severity)
+    else:
+        case.update_due_at = (case.last_update_at or timezone.now()) + rules.update_deadline(
+            severity
+        )
+    case.escalation_level, case.escalated_at = 0, None
+    escalation.reschedule(case)
+    case.save()
+    record_event(
+        case, actor=actor, kind=CaseEventKind.SEVERITY, old=old, new=severity, reason=reason
+    )
     audit_record(actor=actor, action="case.severity", obj=case)
     return case
 
@@ -183,9 +250,10 @@ def case_transition(*, actor: User, case: Case, status: str, reason: str = "") -
     case.status = status
     case.last_update_at = now
     case.first_response_at = case.first_response_at or now
+    escalation.restart(case, now=now)
     validated(case, exclude=["report"])
-    case.save(update_fields=["status", "last_update_at", "first_response_at"])
-    _event(case, actor=actor, kind=CaseEventKind.STATUS, old=old, new=status, reason=reason)
+    case.save()
+    record_event(case, actor=actor, kind=CaseEventKind.STATUS, old=old, new=status, reason=reason)
     audit_record(actor=actor, action="case.status", obj=case)
     return case
 
@@ -218,9 +286,12 @@ def message_send_staff(*, actor: User, case: Case, body: str) -> Message:
     Audits case.message."""
     _require_case_role(actor, case)
     message = _message(case, author=actor, from_reporter=False, body=body)
+    case = Case.objects.select_for_update().get(pk=case.pk)
     now = timezone.now()
-    Case.objects.filter(pk=case.pk).update(last_update_at=now)
-    Case.objects.filter(pk=case.pk, first_response_at__isnull=True).update(first_response_at=now)
+    case.last_update_at = now
+    case.first_response_at = case.first_response_at or now
+    escalation.restart(case, now=now)
+    case.save()
     audit_record(actor=actor, action="case.message", obj=case)
     return message
 
@@ -235,10 +306,10 @@ def message_send_reporter(*, actor: User, report: Report, body: str) -> Message:
     message = _message(case, author=actor, from_reporter=True, body=body)
     if case.status == CaseStatus.WAITING_ON_REPORTER:
         case.status = CaseStatus.IN_PROGRESS
-        case.save(update_fields=["status"])
-        _event(
+        escalation.restart(case, now=timezone.now())  # the reporter answered: staff are up
+        case.save()
+        record_event(
             case,
-            actor=None,
             kind=CaseEventKind.STATUS,
             old=CaseStatus.WAITING_ON_REPORTER,
             new=CaseStatus.IN_PROGRESS,
@@ -246,3 +317,27 @@ def message_send_reporter(*, actor: User, report: Report, body: str) -> Message:
         )
     audit_record(actor=actor, action="report.message", obj=report)
     return message
+
+
+MATCH_ACTIONS = {
+    "accept": MatchStatus.ACCEPTED,
+    "dismiss": MatchStatus.DISMISSED,
+    "refer": MatchStatus.REFERRED,
+}
+
+
+@transaction.atomic
+def match_decide(*, actor: User, match: Match, action: str, reason: str = "") -> Match:
+    """Staff on the case accept a suggestion (the reporter then sees it), dismiss it (saying
+    why) or mark it referred. Audits case.match.<action>."""
+    _require_case_role(actor, match.case)
+    if action not in MATCH_ACTIONS:
+        raise DomainError({"action": [_("Choose accept, dismiss or refer.")]})
+    reason = _clean_text(reason, field="reason", required=action == "dismiss")
+    match = Match.objects.select_for_update().get(pk=match.pk)
+    match.status = MATCH_ACTIONS[action]
+    match.decided_by, match.decided_at = actor, timezone.now()
+    match.reason_sealed = seal_field(data_key(match.case.report), match, "reason", reason)
+    match.save(update_fields=["status", "decided_by", "decided_at", "reason_sealed"])
+    audit_record(actor=actor, action=f"case.match.{action}", obj=match.case)
+    return match

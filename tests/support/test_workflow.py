@@ -260,12 +260,32 @@ def test_a_reporter_reply_leaves_any_other_status_alone(at, status):
     ("overrides", "severity"),
     [
         ({"risk_flags": ["imminent_danger"], "abuse_types": ["insults"]}, Severity.CRITICAL),
+        (
+            {"abuse_types": ["threat_of_violence"], "risk_flags": ["location_known"]},
+            Severity.CRITICAL,
+        ),
+        (
+            {"abuse_types": ["threat_of_violence"], "risk_flags": ["family_targeted"]},
+            Severity.CRITICAL,
+        ),
         ({"abuse_types": ["threat_of_violence"]}, Severity.HIGH),
-        ({"abuse_types": ["insults"], "risk_flags": ["escalating"]}, Severity.HIGH),
+        ({"abuse_types": ["stalking"]}, Severity.HIGH),
+        ({"abuse_types": ["insults"], "risk_flags": ["escalating"]}, Severity.LOW),
         ({"abuse_types": ["identity_hate"]}, Severity.MEDIUM),
+        ({"abuse_types": ["coordinated_campaign"]}, Severity.MEDIUM),
         ({"abuse_types": ["insults"]}, Severity.LOW),
     ],
-    ids=["imminent danger", "threat of violence", "escalating", "identity hate", "insults"],
+    ids=[
+        "imminent danger",
+        "threat with location known",
+        "threat with family targeted",
+        "threat of violence",
+        "stalking",
+        "escalating insults",
+        "identity hate",
+        "coordinated campaign",
+        "insults",
+    ],
 )
 def test_a_new_case_takes_its_severity_and_deadline_from_the_report(overrides, severity):
     case = make_report(**overrides).case
