@@ -7,7 +7,7 @@ from uuid import UUID
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,8 +16,10 @@ from api.serializers import ReportOut, Text
 from core.errors import DomainError
 from core.models import Role, User
 from incidents import selectors as report_selectors
+from incidents.taxonomy import BiasGround, Language, Region, ReporterRole
 from support import selectors, services
-from support.models import CaseStatus, Severity
+from support.models import CaseStatus, ResourceKind, Severity
+from support.resources import SERVICES, ResourceFilters, resource_search
 from support.selectors import CaseFilters
 
 
@@ -234,3 +236,69 @@ class ReportMessagesView(APIView):
             actor=request.user, report=report, **_valid(TextInput, request.data)
         )
         return Response({"id": message.public_id}, status=status.HTTP_201_CREATED)
+
+
+class ResourceOut(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    description = serializers.CharField()
+    services = serializers.ListField(child=serializers.CharField())
+    grounds_served = serializers.ListField(child=serializers.CharField())
+    audience = serializers.CharField()
+    regions = serializers.ListField(child=serializers.CharField())
+    languages = serializers.ListField(child=serializers.CharField())
+    roles_served = serializers.ListField(child=serializers.CharField())
+    cost = serializers.CharField()
+    hours = serializers.CharField()
+    phone = serializers.CharField()
+    website = serializers.CharField()
+    email = serializers.CharField()
+
+
+class ResourceFilterInput(serializers.Serializer):
+    service = serializers.ChoiceField(choices=list(SERVICES), required=False)
+    region = serializers.ChoiceField(choices=Region.choices, required=False)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    role = serializers.ChoiceField(choices=ReporterRole.choices, required=False)
+    ground = serializers.ChoiceField(choices=BiasGround.choices, required=False)
+    kind = serializers.ChoiceField(choices=ResourceKind.choices, required=False)
+    q = Text(required=False, max_length=100)
+
+
+class ResourceListView(APIView):
+    """The public directory: anyone may read it."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        filters = ResourceFilters(**_valid(ResourceFilterInput, request.query_params))
+        return Response(ResourceOut(resource_search(filters=filters), many=True).data)
+
+
+class MatchOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    resource = ResourceOut()
+    score = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class MatchesView(CaseView):
+    def get(self, request: Request, case_id: UUID) -> Response:
+        case = self.case(request, case_id)
+        return Response(MatchOut(selectors.case_matches(case=case), many=True).data)
+
+
+class DecisionInput(serializers.Serializer):
+    reason = Text(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+class MatchDecisionView(CaseView):
+    def post(self, request: Request, case_id: UUID, match_id: UUID, action: str) -> Response:
+        case = self.case(request, case_id)
+        match = selectors.match_get(case=case, public_id=match_id)
+        reason = _valid(DecisionInput, request.data)["reason"]
+        match = services.match_decide(actor=request.user, match=match, action=action, reason=reason)
+        return Response({"id": match.public_id, "status": match.status})

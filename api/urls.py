@@ -50,6 +50,13 @@ urlpatterns = [
     path("cases/<uuid:case_id>/notes/", cases.NotesView.as_view(), name="case_notes"),
     path("cases/<uuid:case_id>/messages/", cases.CaseMessagesView.as_view(), name="case_messages"),
     path("cases/<uuid:case_id>/audit/", cases.CaseAuditView.as_view(), name="case_audit"),
+    path("cases/<uuid:case_id>/matches/", cases.MatchesView.as_view(), name="case_matches"),
+    path(
+        "cases/<uuid:case_id>/matches/<uuid:match_id>/<str:action>/",
+        cases.MatchDecisionView.as_view(),
+        name="case_match_decision",
+    ),
+    path("resources/", cases.ResourceListView.as_view(), name="resources"),
     path("anonymous/reports/", views.AnonymousReportView.as_view(), name="anonymous_reports"),
     path("anonymous/login/", views.ReceiptLoginView.as_view(), name="anonymous_login"),
 ]

@@ -1,5 +1,6 @@
 """API endpoints: parse with an input serializer, call the same service or selector as the pages."""
 
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -22,6 +23,7 @@ from api import serializers as s
 from incidents import selectors, services
 from incidents.downloads import evidence_response
 from incidents.taxonomy import VOCABULARIES
+from support.acknowledgement import acknowledgement
 
 RECEIPT_TOKEN_TTL = timedelta(hours=1)
 
@@ -98,8 +100,13 @@ class ReportListView(APIView):
     def post(self, request: Request) -> Response:
         data = s.ReportInput(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.report_submit(actor=request.user, data=data.to_report())
-        return Response({"id": report.public_id}, status=status.HTTP_201_CREATED)
+        report_input = data.to_report()
+        report = services.report_submit(actor=request.user, data=report_input)
+        ack = acknowledgement(report=report, contact_given=bool(report_input.contact_details))
+        return Response(
+            {"id": report.public_id, "acknowledgement": asdict(ack)},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ReportDetailView(APIView):
@@ -164,8 +171,16 @@ class AnonymousReportView(APIView):
     def post(self, request: Request) -> Response:
         data = s.ReportInput(data=request.data)
         data.is_valid(raise_exception=True)
-        submission = services.report_submit_anonymous(data=data.to_report())
+        report_input = data.to_report()
+        submission = services.report_submit_anonymous(data=report_input)
+        ack = acknowledgement(
+            report=submission.report, contact_given=bool(report_input.contact_details)
+        )
         return Response(
-            {"id": submission.report.public_id, "receipt": submission.receipt},
+            {
+                "id": submission.report.public_id,
+                "receipt": submission.receipt,
+                "acknowledgement": asdict(ack),
+            },
             status=status.HTTP_201_CREATED,
         )

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include((core_patterns, "core"))),
     path("", include("incidents.urls")),
     path("staff/", include("support.urls")),
+    path("find-support/", include("support.public_urls")),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("admin/", admin.site.urls),

@@ -24,6 +24,8 @@ from incidents.receipts import receipt_display
 from incidents.wizard import ReportWizard
 from support import selectors as case_selectors
 from support import services as case_services
+from support.acknowledgement import acknowledgement
+from support.models import CaseStatus
 
 View = Callable[..., HttpResponse]
 
@@ -65,9 +67,13 @@ def _wizard(request: HttpRequest, *, anonymous: bool) -> HttpResponse:
         wizard.show_first_error()
         return render(request, "incidents/report_new.html", wizard.context(anonymous=anonymous))
     if not anonymous:
-        messages.success(request, _("Your report was sent. A support worker will be in touch."))
         return redirect(report)
-    context = {"receipt": receipt_display(submission.receipt), "report": submission.report}
+    ack = acknowledgement(report=submission.report, contact_given=bool(data.contact_details))
+    context = {
+        "receipt": receipt_display(submission.receipt),
+        "report": submission.report,
+        "ack": ack,
+    }
     return render(request, "incidents/receipt.html", context)
 
 
@@ -104,10 +110,15 @@ def report_detail(request: HttpRequest, report_id: UUID) -> HttpResponse:
 
 
 def _report_page(request: HttpRequest, report: Any, form: MessageForm) -> HttpResponse:
+    view = selectors.report_open(report=report)
     context = {
-        "view": selectors.report_open(report=report),
+        "view": view,
+        "ack": acknowledgement(report=report, contact_given=bool(view.contact_details))
+        if report.case.status in (CaseStatus.NEW, CaseStatus.TRIAGED)
+        else None,
         "helpers": case_selectors.report_helpers(report=report),
         "conversation": case_selectors.report_messages(report=report),
+        "resources": case_selectors.report_resources(report=report),
         "message_form": form,
     }
     return render(request, "incidents/report_detail.html", context)

@@ -1,9 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from incidents.taxonomy import Region
+from incidents.taxonomy import BiasGround, Language, Region, ReporterRole
 from support import rules
-from support.models import Case, CaseStatus, Severity
+from support.models import Case, CaseStatus, ResourceKind, Severity
+from support.resources import SERVICES, ResourceFilters
 from support.selectors import CaseFilters, support_workers
 
 
@@ -77,3 +78,32 @@ class CaseFilterForm(forms.Form):
         if not self.is_valid():
             return CaseFilters()
         return CaseFilters(**self.cleaned_data)
+
+
+class ResourceFilterForm(forms.Form):
+    service = forms.ChoiceField(
+        label=_("Help with"), required=False, choices=_blank(list(SERVICES.items()), _("Anything"))
+    )
+    region = forms.ChoiceField(
+        label=_("Region"), required=False, choices=_blank(Region.choices, _("All of Ontario"))
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, choices=_blank(Language.choices, _("Any"))
+    )
+    role = forms.ChoiceField(
+        label=_("You are"), required=False, choices=_blank(ReporterRole.choices, _("Anyone"))
+    )
+    ground = forms.ChoiceField(
+        label=_("Serving people targeted for"),
+        required=False,
+        choices=_blank(BiasGround.choices, _("Any reason")),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=_blank(ResourceKind.choices, _("Any"))
+    )
+    q = forms.CharField(label=_("Name or word"), required=False, max_length=100)
+
+    def filters(self) -> ResourceFilters:
+        if not self.is_bound or not self.is_valid():
+            return ResourceFilters()
+        return ResourceFilters(**self.cleaned_data)

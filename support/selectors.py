@@ -31,7 +31,12 @@ from support.models import (
     CaseNote,
     CaseStatus,
     CaseUserObjectPermission,
+    Match,
+    MatchStatus,
     Message,
+    Notification,
+    PatternAlert,
+    Resource,
 )
 
 
@@ -105,6 +110,17 @@ def case_intake_queue(*, actor: User) -> QuerySet[Case]:
         .filter(Q(status=CaseStatus.NEW) | Q(assigned=False), status__in=OPEN_STATUSES)
         .annotate(fresh=Q(status=CaseStatus.NEW) & Q(assigned=False))
         .order_by("-fresh", "rank", "created_at")
+    )
+
+
+def case_escalated(*, actor: User) -> QuerySet[Case]:
+    """Coordinators: open cases the ladder escalated to them, oldest escalation first."""
+    if actor.role != Role.COORDINATOR:
+        return Case.objects.none()
+    return (
+        case_visible(actor=actor)
+        .filter(escalated_at__isnull=False, status__in=OPEN_STATUSES)
+        .order_by("escalated_at")
     )
 
 
@@ -328,3 +344,74 @@ def case_evidence_get(*, actor: User, case: Case, public_id: UUID | str) -> Evid
         raise Http404 from None
     audit_record(actor=actor, action="evidence.download", obj=evidence)
     return evidence
+
+
+def notification_list(*, actor: User) -> QuerySet[Notification]:
+    """The actor's own notifications, newest first."""
+    if not actor.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=actor).select_related("case")
+
+
+def notification_get(*, actor: User, public_id: UUID | str) -> Notification:
+    try:
+        return notification_list(actor=actor).get(public_id=public_id)
+    except (Notification.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@dataclass(frozen=True)
+class MatchView:
+    public_id: UUID
+    resource: Resource
+    score: int
+    reasons: list[str]
+    status: str
+    reason: str
+
+
+def case_matches(*, case: Case) -> list[MatchView]:
+    """A case's suggestions (the caller got the case through case_get), best first."""
+    key = data_key(case.report)
+    return [
+        MatchView(
+            match.public_id,
+            match.resource,
+            match.score,
+            match.reasons,
+            match.status,
+            open_field(key, match, "reason") if match.reason_sealed else "",
+        )
+        for match in Match.objects.filter(case=case).select_related("resource")
+    ]
+
+
+def match_get(*, case: Case, public_id: UUID | str) -> Match:
+    try:
+        return Match.objects.select_related("case__report").get(case=case, public_id=public_id)
+    except (Match.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def report_resources(*, report: Report) -> list[Resource]:
+    """What the reporter sees: the suggestions a worker accepted or referred them to."""
+    return [
+        match.resource
+        for match in Match.objects.filter(
+            case__report=report, status__in=[MatchStatus.ACCEPTED, MatchStatus.REFERRED]
+        ).select_related("resource")
+    ]
+
+
+def pattern_alerts(*, actor: User) -> QuerySet[PatternAlert]:
+    """Coordinators only: groups of cases whose reporters named the same identifier."""
+    if actor.role != Role.COORDINATOR:
+        return PatternAlert.objects.none()
+    return PatternAlert.objects.prefetch_related("cases__report")
+
+
+def linked_cases(*, actor: User, case: Case) -> list[Case]:
+    """Other cases sharing a pattern alert with this one (coordinators only)."""
+    if actor.role != Role.COORDINATOR:
+        return []
+    return list(Case.objects.filter(pattern_alerts__cases=case).exclude(pk=case.pk).distinct())

@@ -25,6 +25,7 @@ from support.models import (
     Match,
     MatchStatus,
     Message,
+    Notification,
     Severity,
 )
 from support.notifications import administrators, coordinators, notify
@@ -341,3 +342,10 @@ def match_decide(*, actor: User, match: Match, action: str, reason: str = "") ->
     match.save(update_fields=["status", "decided_by", "decided_at", "reason_sealed"])
     audit_record(actor=actor, action=f"case.match.{action}", obj=match.case)
     return match
+
+
+def notification_read(*, actor: User, notification: Notification) -> None:
+    """The recipient opened it."""
+    if notification.recipient_id == actor.pk and notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])

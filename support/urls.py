@@ -21,6 +21,18 @@ urlpatterns = [
     path("cases/<uuid:case_id>/notes/", views.case_note, name="case_note"),
     path("cases/<uuid:case_id>/messages/", views.case_message, name="case_message"),
     path(
+        "cases/<uuid:case_id>/matches/<uuid:match_id>/<str:action>/",
+        views.match_decide,
+        name="match_decide",
+    ),
+    path("notifications/", views.notifications, name="notifications"),
+    path(
+        "notifications/<uuid:notification_id>/",
+        views.notification_open,
+        name="notification",
+    ),
+    path("alerts/", views.alerts, name="alerts"),
+    path(
         "cases/<uuid:case_id>/evidence/<uuid:evidence_id>/",
         views.case_evidence,
         name="case_evidence",

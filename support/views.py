@@ -8,7 +8,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +18,15 @@ from core.models import Role
 from incidents import selectors as report_selectors
 from incidents.downloads import evidence_response
 from support import selectors, services
-from support.forms import AssignForm, CaseFilterForm, SeverityForm, TextForm, TransitionForm
+from support.forms import (
+    AssignForm,
+    CaseFilterForm,
+    ResourceFilterForm,
+    SeverityForm,
+    TextForm,
+    TransitionForm,
+)
+from support.resources import resource_search
 
 View = Callable[..., HttpResponse]
 CASE_ROLES = {Role.SUPPORT_WORKER, Role.COORDINATOR}
@@ -66,7 +74,13 @@ def intake(request: HttpRequest) -> HttpResponse:
     refused = _coordinator_only(request)
     if refused:
         return refused
-    return _case_list(request, selectors.case_intake_queue(actor=request.user), title="intake")
+    escalated = selectors.case_escalated(actor=request.user)
+    return _case_list(
+        request,
+        selectors.case_intake_queue(actor=request.user),
+        title="intake",
+        escalated=escalated,
+    )
 
 
 @staff_required
@@ -91,6 +105,8 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
         "transition_form": TransitionForm.for_case(case, coordinator=coordinator),
         "text_form": TextForm(),
         "audit": selectors.case_audit_trail(actor=request.user, case=case) if coordinator else None,
+        "matches": selectors.case_matches(case=case),
+        "linked": selectors.linked_cases(actor=request.user, case=case),
     }
     return render(request, "support/case_detail.html", context)
 
@@ -166,3 +182,62 @@ def case_evidence(request: HttpRequest, case_id: UUID, evidence_id: UUID) -> Htt
     case = selectors.case_get(actor=request.user, public_id=case_id)
     evidence = selectors.case_evidence_get(actor=request.user, case=case, public_id=evidence_id)
     return evidence_response(report_selectors.evidence_open(evidence=evidence))
+
+
+def signed_in_staff(view: View) -> View:
+    """Any signed-in account that is not a reporter's (notifications reach admins too)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.role == Role.REPORTER:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@signed_in_staff
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notification_list(actor=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "support/notifications.html", {"page": page})
+
+
+@signed_in_staff
+def notification_open(request: HttpRequest, notification_id: UUID) -> HttpResponse:
+    """Mark it read and go to the case, when the reader may see it."""
+    note = selectors.notification_get(actor=request.user, public_id=notification_id)
+    services.notification_read(actor=request.user, notification=note)
+    if (
+        note.case is not None
+        and selectors.case_visible(actor=request.user).filter(pk=note.case_id).exists()
+    ):
+        return redirect(note.case)
+    return render(request, "support/notification.html", {"note": note})
+
+
+@staff_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    refused = _coordinator_only(request)
+    if refused:
+        return refused
+    return render(
+        request, "support/alerts.html", {"alerts": selectors.pattern_alerts(actor=request.user)}
+    )
+
+
+@case_action
+def match_decide(request: HttpRequest, case: Any, match_id: UUID, action: str) -> None:
+    match = selectors.match_get(case=case, public_id=match_id)
+    services.match_decide(
+        actor=request.user, match=match, action=action, reason=request.POST.get("reason", "")
+    )
+
+
+def find_support(request: HttpRequest) -> HttpResponse:
+    """The public directory: anyone may look, no account needed."""
+    form = ResourceFilterForm(request.GET or None)
+    resources = resource_search(filters=form.filters())
+    return render(request, "support/find_support.html", {"form": form, "resources": resources})

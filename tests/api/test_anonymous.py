@@ -34,7 +34,7 @@ def test_anyone_files_an_anonymous_report_and_gets_a_receipt(api_client):
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "receipt"}
+    assert set(body) == {"id", "receipt", "acknowledgement"}
     assert RECEIPT.match(body["receipt"])
     report = Report.objects.get(public_id=uuid.UUID(body["id"]))
     assert report.reporter.is_receipt_account

@@ -22,7 +22,7 @@ def test_reporter_files_a_report_with_every_field(reporter_api, reporter):
     response = reporter_api.post(REPORTS, report_body(), format="json")
 
     assert response.status_code == 201
-    assert set(response.json()) == {"id"}
+    assert set(response.json()) == {"id", "acknowledgement"}
     report = Report.objects.get(public_id=uuid.UUID(response.json()["id"]))
     assert report.reporter == reporter
     assert report.role == "candidate"
