@@ -12,8 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from incidents.taxonomy import BiasGround, Language, Need, Region, ReporterRole
-from support.models import Resource
+from support.models import Resource, ResourceKind
 
+KIND_ORDER = {
+    ResourceKind.CRISIS_LINE: 0,
+    ResourceKind.PATHWAY: 1,
+    ResourceKind.ORGANIZATION: 2,
+    ResourceKind.PROGRAM: 3,
+}
 DATA_FILE = Path(__file__).resolve().parent / "data" / "resources.json"
 
 SERVICES: dict[str, Any] = {
@@ -125,4 +131,5 @@ def resource_search(*, filters: ResourceFilters) -> list[Resource]:
         if filters.role and resource.roles_served and filters.role not in resource.roles_served:
             continue
         found.append(resource)
-    return found
+    # Emergency help first, then crisis lines and recourse pathways, then organizations.
+    return sorted(found, key=lambda r: ("emergency" not in r.services, KIND_ORDER.get(r.kind, 9)))
