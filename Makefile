@@ -42,6 +42,7 @@ test: lint check-migrations
 
 bench: $(VENV)/.dev-deps
 	$(PY) bench/case_list.py
+	$(PY) bench/escalation.py
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff format .

@@ -73,7 +73,7 @@ def climb(*, case_id: int, now: datetime) -> int | None:
     """Take the case's next rung if it is due; returns the level taken, or None."""
     from support.services import escalation_notify, record_event
 
-    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    case = Case.objects.select_for_update().select_related("report").filter(pk=case_id).first()
     if case is None or case.next_step_at is None or case.next_step_at > now:
         return None
     deadline = current_deadline(case)
@@ -87,7 +87,9 @@ def climb(*, case_id: int, now: datetime) -> int | None:
     )
     if created:
         name = next(rung_name for rung, rung_name, _f in LADDER if rung == level)
-        escalation_notify(case=case, level=level, key=f"ladder:{deadline.at.isoformat()}:{level}")
+        escalation_notify(
+            case=case, level=level, key=f"ladder:{case.pk}:{deadline.at.isoformat()}:{level}"
+        )
         record_event(case, kind=CaseEventKind.ESCALATION, old=deadline.kind, new=name)
         audit_record(actor=None, action=f"case.escalation.{name}", obj=case)
     case.escalation_level = level

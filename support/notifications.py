@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -27,22 +27,40 @@ def administrators() -> list[User]:
 def notify(*, recipients: Iterable[User], kind: str, case: Case | None, key: str) -> int:
     """Create one notification per recipient for `key` (at most once each, however often this
     runs) and queue their e-mails after commit. Returns how many were new."""
-    created = 0
-    for recipient in recipients:
-        note, is_new = Notification.objects.get_or_create(
-            recipient=recipient,
-            key=key,
-            defaults={
-                "kind": kind,
-                "case": case,
-                "email_status": EmailStatus.PENDING if recipient.email else EmailStatus.NONE,
-            },
+    people = {user.pk: user for user in recipients}
+    told = set(
+        Notification.objects.filter(key=key, recipient_id__in=people).values_list(
+            "recipient_id", flat=True
         )
-        if is_new:
-            created += 1
-            if recipient.email:
-                enqueue("support.tasks.notification_email", note.pk)
-    return created
+    )
+    fresh = [
+        Notification(
+            recipient=user,
+            key=key,
+            kind=kind,
+            case=case,
+            email_status=EmailStatus.PENDING if user.email else EmailStatus.NONE,
+        )
+        for pk, user in people.items()
+        if pk not in told
+    ]
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(fresh)
+    except IntegrityError:  # another worker told some of them meanwhile: go one by one
+        created = []
+        for note in fresh:
+            saved, is_new = Notification.objects.get_or_create(
+                recipient=note.recipient,
+                key=key,
+                defaults={"kind": kind, "case": case, "email_status": note.email_status},
+            )
+            if is_new:
+                created.append(saved)
+    for note in created:
+        if note.email_status == EmailStatus.PENDING:
+            enqueue("support.tasks.notification_email", note.pk)
+    return len(created)
 
 
 def email_send(notification_id: int) -> str:
