@@ -8,6 +8,6 @@ from django_q.tasks import async_task
 
 
 def enqueue(func: str, *ids: int) -> None:
-    if not all(isinstance(value, int) for value in ids):
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in ids):
         raise TypeError("Tasks take integer ids only.")
     transaction.on_commit(lambda: async_task(func, *ids))

@@ -20,10 +20,12 @@ def pattern_check(*, report: Report) -> int:
         if marks.aggregate(people=Count("report__reporter", distinct=True))["people"] < 2:
             continue
         alert, _ = PatternAlert.objects.get_or_create(digest=digest)
+        linked = 0
         for case in Case.objects.filter(report__in=marks.values("report")):
             _link, created = PatternLink.objects.get_or_create(alert=alert, case=case)
-            new_links += created
-        if new_links:
+            linked += created
+        new_links += linked
+        if linked:
             size = PatternLink.objects.filter(alert=alert).count()
             notify(
                 recipients=coordinators(),

@@ -135,8 +135,12 @@ def case_reassess(*, report: Report) -> None:
         case.severity = computed
         if case.first_response_at is None:
             case.response_due_at = case.created_at + rules.response_deadline(computed)
-            case.escalation_level = 0
-            escalation.reschedule(case)
+        else:
+            case.update_due_at = (case.last_update_at or timezone.now()) + rules.update_deadline(
+                computed
+            )
+        case.escalation_level = 0
+        escalation.reschedule(case)
         case.save()
         record_event(
             case, kind=CaseEventKind.SEVERITY, old=old, new=computed, reason="new incident"

@@ -17,6 +17,7 @@ from core.models import Role
 from support import services
 from support.models import Case, CaseStatus
 from support.selectors import assignees, case_visible
+from tests.background.factories import add_match, add_notification
 from tests.security.support import receipt_client, receipt_web_client, token_client
 from tests.support.factories import (
     Cast,
@@ -137,6 +138,7 @@ class Endpoint:
 
 
 CASE = ("case",)
+MATCH_DECISION = ("case", "match", "action")
 NOTE = {"body": "Called the reporter; a safety plan is next."}
 MESSAGE = {"body": "Hello, I have read your report. When can we talk?"}
 REPLY = {"body": "Any evening after six works."}
@@ -223,6 +225,24 @@ ENDPOINTS = [
         **worker_and_coordinator(PAGE_DONE, PAGE_DONE),
     ),
     _page("case_evidence", "get", ("case", "evidence"), **worker_and_coordinator(OK, OK)),
+    _page(
+        "match_decide",
+        "post",
+        MATCH_DECISION,
+        True,
+        **worker_and_coordinator(PAGE_DONE, PAGE_DONE),
+    ),
+    # Notifications reach every signed-in account but a reporter's; each person sees only their
+    # own, so the assigned worker's reminder opens for them alone (and leads to the case).
+    _page("notifications", "get", (), other=OK, reporter=NOT_FOUND, receipt_holder=NOT_FOUND),
+    _page(
+        "notification",
+        "get",
+        ("notification",),
+        other=NOT_FOUND,
+        worker_assigned=Outcome(302, True, goes_to="case"),
+    ),
+    _page("alerts", "get", (), other=FORBIDDEN, coordinator=OK),
     _api("cases", "get", (), other=FORBIDDEN, **_list()),
     _api("case", "get", CASE, **worker_and_coordinator(OK, OK)),
     _api(
@@ -246,6 +266,15 @@ ENDPOINTS = [
     _api("case_notes", "post", CASE, True, NOTE, **worker_and_coordinator(CREATED, CREATED)),
     _api("case_messages", "get", CASE, **worker_and_coordinator(OK, OK)),
     _api("case_messages", "post", CASE, True, MESSAGE, **worker_and_coordinator(CREATED, CREATED)),
+    _api("case_matches", "get", CASE, **worker_and_coordinator(OK, OK)),
+    _api(
+        "case_match_decision",
+        "post",
+        MATCH_DECISION,
+        True,
+        **worker_and_coordinator(OK, OK),
+    ),
+    _api("resources", "get", (), other=OK, anonymous_visitor=OK),  # the public directory
     _api(
         "case_audit",
         "get",
@@ -312,13 +341,16 @@ def _client(cast: Cast, role: str, *, api: bool):
     return token_client(user) if user is not None else APIClient()
 
 
-def _ids(cast: Cast, evidence_id: str) -> dict[str, str]:
+def _ids(cast: Cast, evidence_id: str, **more: str) -> dict[str, str]:
     return {
         "case": str(cast.case.public_id),
         "evidence": evidence_id,
         "report": str(cast.report.public_id),
         "worker": cast.worker.username,
-    }
+        "match": str(uuid.uuid4()),
+        "notification": str(uuid.uuid4()),
+        "action": "accept",
+    } | more
 
 
 def _missing_ids(cast: Cast) -> dict[str, str]:
@@ -327,7 +359,21 @@ def _missing_ids(cast: Cast) -> dict[str, str]:
         "evidence": str(uuid.uuid4()),
         "report": str(uuid.uuid4()),
         "worker": cast.worker.username,
+        "match": str(uuid.uuid4()),
+        "notification": str(uuid.uuid4()),
+        "action": "accept",
     }
+
+
+def _objects(cast: Cast, endpoint: Endpoint) -> dict[str, str]:
+    """The match or notification an endpoint acts on (a suggestion on the case; the assigned
+    worker's reminder about it)."""
+    more = {}
+    if "match" in endpoint.args:
+        more["match"] = add_match(cast.case)
+    if "notification" in endpoint.args:
+        more["notification"] = add_notification(cast.case, cast.worker)
+    return more
 
 
 def _expected_location(goes_to: str, cast: Cast) -> str:
@@ -361,7 +407,7 @@ def _check_redirect(response, expected: Outcome, cast: Cast) -> None:
 def test_each_role_gets_exactly_what_the_table_allows_and_a_refusal_changes_nothing(endpoint, role):
     cast = make_cast()
     evidence_id = add_evidence(cast.report) if "evidence" in endpoint.args else str(uuid.uuid4())
-    ids = _ids(cast, evidence_id)
+    ids = _ids(cast, evidence_id, **_objects(cast, endpoint))
     client = _client(cast, role, api=endpoint.api)
     expected = endpoint.rules[role]
     before = case_state(cast.case)
