@@ -215,6 +215,12 @@ else:
 # Deadlines per severity, in hours: the first response, then each next update (support.rules).
 RECOURSE_RESPONSE_HOURS = {"critical": 1, "high": 4, "medium": 24, "low": 72}
 RECOURSE_UPDATE_HOURS = {"critical": 24, "high": 48, "medium": 120, "low": 240}
+# Published statistics: counts from 1 to this are hidden (with complementary suppression).
+RECOURSE_STATS_THRESHOLD = int(os.environ.get("RECOURSE_STATS_THRESHOLD", "10"))
+# Differential privacy (off by default): ε per release and the budget per month.
+RECOURSE_STATS_DP = env_bool("RECOURSE_STATS_DP")
+RECOURSE_STATS_DP_EPSILON = 0.5
+RECOURSE_STATS_DP_BUDGET = 5.0
 # Links in e-mails point here.
 RECOURSE_SITE_URL = os.environ.get("RECOURSE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -22,6 +22,7 @@ from core.errors import DomainError, validated
 from core.filetypes import human_size, sniff
 from core.keys import data_key, data_key_create, data_key_destroy
 from core.models import Role, User
+from core.tasks import enqueue
 from core.vault import vault_delete, vault_write
 from incidents import receipts
 from incidents.inputs import (
@@ -42,6 +43,7 @@ from incidents.models import (
 )
 from incidents.sealing import seal_field
 from incidents.taxonomy import AbuseType, BiasGround, Channel, Need, RiskFlag
+from insights.services import extract_remove
 from support.services import case_open, case_reassess
 
 SNIFF_BYTES = 8192
@@ -126,6 +128,8 @@ def _report_create(*, actor: User, data: ReportInput) -> Report:
     _incident_create(report, key, data.incident)
     audit_record(actor=actor, action="report.submit", obj=report)
     case_open(report=report)
+    if report.consent_statistics:
+        enqueue("insights.tasks.extract_refresh", report.pk)
     return report
 
 
@@ -304,6 +308,7 @@ def report_erase(*, actor: User, report: Report) -> None:
     _require_owner(actor, report)
     evidence_ids = list(report.evidence.values_list("public_id", flat=True))
     data_key_destroy(report)
+    extract_remove(report_id=report.public_id)
     audit_record(actor=actor, action="report.erase", obj=report)
     account = report.reporter
     report.delete()
@@ -315,3 +320,17 @@ def report_erase(*, actor: User, report: Report) -> None:
             vault_delete(EVIDENCE_VAULT, evidence_id)
 
     transaction.on_commit(remove_files)
+
+
+@transaction.atomic
+def report_consent_withdraw(*, actor: User, report: Report) -> Report:
+    """The owner stops their report being counted in statistics; its extract record goes at
+    once. Audits report.consent.withdraw."""
+    _require_owner(actor, report)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.consent_statistics:
+        report.consent_statistics = False
+        report.save(update_fields=["consent_statistics", "updated_at"])
+    extract_remove(report_id=report.public_id)
+    audit_record(actor=actor, action="report.consent.withdraw", obj=report)
+    return report

@@ -260,6 +260,8 @@ def case_transition(*, actor: User, case: Case, status: str, reason: str = "") -
     case.save()
     record_event(case, actor=actor, kind=CaseEventKind.STATUS, old=old, new=status, reason=reason)
     audit_record(actor=actor, action="case.status", obj=case)
+    if case.report.consent_statistics and status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        enqueue("insights.tasks.extract_refresh", case.report_id)
     return case
 
 

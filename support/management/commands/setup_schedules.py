@@ -10,6 +10,11 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 1,
     },
+    {
+        "name": "statistics refresh",
+        "func": "insights.tasks.extract_sync",
+        "schedule_type": Schedule.HOURLY,
+    },
 ]
 
 

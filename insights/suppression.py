@@ -1,0 +1,125 @@
+"""Small-cell suppression with complementary suppression, checked by the attacker's own audit.
+
+A table has cells plus the totals that are shown (row totals, column totals, grand total), all
+tied by sums. Counts from 1 to the threshold are hidden (primary suppression). Then the engine
+audits the table as an attacker would: for every hidden entry, the smallest and largest value
+consistent with everything shown and with non-negative counts (two linear programmes). While any
+hidden entry can be pinned to a range narrower than the threshold, another entry on one of its
+lines is hidden too (complementary suppression). Zeros are shown: they reveal no one."""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+
+Position = tuple[int, int]  # (row, column); row == -1 or column == -1 marks a total
+TOTAL = -1
+
+
+@dataclass
+class Table:
+    """cells[r][c]; row totals shown when there is more than one column, column totals when
+    there is more than one row, and the grand total always."""
+
+    cells: list[list[int]]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.cells), len(self.cells[0]) if self.cells else 0
+
+    def values(self) -> dict[Position, int]:
+        rows, cols = self.shape
+        out: dict[Position, int] = {}
+        for r in range(rows):
+            for c in range(cols):
+                out[(r, c)] = self.cells[r][c]
+        if cols > 1:
+            for r in range(rows):
+                out[(r, TOTAL)] = sum(self.cells[r])
+        if rows > 1:
+            for c in range(cols):
+                out[(TOTAL, c)] = sum(self.cells[r][c] for r in range(rows))
+        out[(TOTAL, TOTAL)] = sum(map(sum, self.cells))
+        return out
+
+    def lines(self) -> list[list[Position]]:
+        """Each sum that ties shown entries: its parts, then the total they add up to."""
+        rows, cols = self.shape
+        row_total = (lambda r: (r, TOTAL)) if cols > 1 else (lambda r: (TOTAL, TOTAL))
+        col_total = (lambda c: (TOTAL, c)) if rows > 1 else (lambda c: (TOTAL, TOTAL))
+        found = [[*[(r, c) for c in range(cols)], row_total(r)] for r in range(rows)]
+        if rows > 1:
+            found += [[*[(r, c) for r in range(rows)], col_total(c)] for c in range(cols)]
+        if rows > 1 and cols > 1:
+            found.append([*[(r, TOTAL) for r in range(rows)], (TOTAL, TOTAL)])
+            found.append([*[(TOTAL, c) for c in range(cols)], (TOTAL, TOTAL)])
+        return [line for line in found if line[-1] not in line[:-1]]
+
+
+def feasible_ranges(table: Table, hidden: set[Position]) -> dict[Position, tuple[float, float]]:
+    """For each hidden entry, the (min, max) an attacker can deduce; max may be infinite."""
+    values, order = table.values(), sorted(hidden)
+    if not order:
+        return {}
+    index = {pos: i for i, pos in enumerate(order)}
+    rows_a, rhs = [], []
+    for line in table.lines():
+        coeffs, known = np.zeros(len(order)), 0.0
+        for pos, sign in [*((p, 1.0) for p in line[:-1]), (line[-1], -1.0)]:
+            if pos in index:
+                coeffs[index[pos]] += sign
+            else:
+                known -= sign * values[pos]
+        if coeffs.any():
+            rows_a.append(coeffs)
+            rhs.append(known)
+    a_eq = np.array(rows_a) if rows_a else None
+    b_eq = np.array(rhs) if rhs else None
+    ranges = {}
+    for pos, i in index.items():
+        objective = np.zeros(len(order))
+        objective[i] = 1.0
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        upper = float("inf") if high.status == 3 else -high.fun
+        ranges[pos] = (low.fun if low.status == 0 else 0.0, upper)
+    return ranges
+
+
+def exposed(table: Table, hidden: set[Position], threshold: int) -> list[Position]:
+    """Hidden entries an attacker can pin to a range narrower than the threshold."""
+    return [
+        pos
+        for pos, (low, high) in feasible_ranges(table, hidden).items()
+        if high - low < threshold - 1e-9
+    ]
+
+
+def _complement(table: Table, hidden: set[Position], pos: Position) -> Position | None:
+    """The smallest shown, non-zero entry on a line through `pos` (cells before totals)."""
+    values = table.values()
+    candidates = [
+        other
+        for line in table.lines()
+        if pos in line
+        for other in line
+        if other not in hidden and values[other] > 0
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda p: (TOTAL in p, values[p], p))
+
+
+def suppress(table: Table, threshold: int) -> set[Position]:
+    """Positions to hide so that no hidden count can be narrowed below the threshold."""
+    values = table.values()
+    hidden = {pos for pos, value in values.items() if 1 <= value <= threshold}
+    for _round in range(4 * len(values)):
+        bad = exposed(table, hidden, threshold)
+        if not bad:
+            return hidden
+        added = {_complement(table, hidden, pos) for pos in bad} - {None}
+        if not added:
+            break
+        hidden |= added  # type: ignore[arg-type]
+    return set(values)  # could not protect it cell by cell: hide the whole table
