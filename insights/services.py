@@ -92,7 +92,7 @@ def extract_remove(*, report_id: UUID | str) -> bool:
     record = ExtractRecord.objects.select_for_update().filter(key=extract_key(report_id)).first()
     if record is None:
         return False
-    delta = Counter()
+    delta: Counter[Contribution] = Counter()
     delta.subtract(_contributions(record, _stored_values(record)))
     _apply(delta)
     record.delete()
