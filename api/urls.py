@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import cases, views
+from api import cases, insights, views
 
 app_name = "api"
 
@@ -57,6 +57,7 @@ urlpatterns = [
         name="case_match_decision",
     ),
     path("resources/", cases.ResourceListView.as_view(), name="resources"),
+    path("insights/counts/", insights.CountsView.as_view(), name="insight_counts"),
     path("anonymous/reports/", views.AnonymousReportView.as_view(), name="anonymous_reports"),
     path("anonymous/login/", views.ReceiptLoginView.as_view(), name="anonymous_login"),
 ]

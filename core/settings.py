@@ -242,5 +242,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     # Request lines carry client addresses; reporters' addresses are never logged.
-    "loggers": {"django.server": {"handlers": [], "level": "ERROR", "propagate": False}},
+    "loggers": {
+        "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
+        # One line per queued task is noise; failures still show.
+        "django-q": {"level": "WARNING"},
+    },
 }

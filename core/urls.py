@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("staff/", include("support.urls")),
     path("find-support/", include("support.public_urls")),
+    path("insights/", include("insights.urls")),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("admin/", admin.site.urls),

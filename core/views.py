@@ -23,6 +23,8 @@ def after_login(request: HttpRequest) -> HttpResponse:
         return redirect("support:home")
     if role == Role.REPORTER:
         return redirect("incidents:report_list")
+    if role == Role.ANALYST:
+        return redirect("insights:dashboard")
     return redirect("core:home")
 
 

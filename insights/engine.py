@@ -133,13 +133,14 @@ def publish(query: Query) -> Published:
         return None if pos in hidden else values.get(pos)
 
     n_rows, n_cols = table.shape
+    two_way = table.two_way
     return Published(
         query=query,
         rows=rows,
         columns=columns,
         cells=[[shown((r, c)) for c in range(n_cols)] for r in range(n_rows)],
-        row_totals=[shown((r, TOTAL)) if n_cols > 1 else None for r in range(n_rows)],
-        column_totals=[shown((TOTAL, c)) if n_rows > 1 else None for c in range(n_cols)],
+        row_totals=[shown((r, TOTAL)) for r in range(n_rows)] if two_way else [],
+        column_totals=[shown((TOTAL, c)) for c in range(n_cols)] if two_way else [],
         total=shown((TOTAL, TOTAL)),
         meta=meta,
     )

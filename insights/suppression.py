@@ -18,8 +18,8 @@ TOTAL = -1
 
 @dataclass
 class Table:
-    """cells[r][c]; row totals shown when there is more than one column, column totals when
-    there is more than one row, and the grand total always."""
+    """cells[r][c]. A two-way table also shows its row totals, column totals and grand total; a
+    one-way table (one column, or one row) shows its cells and the grand total."""
 
     cells: list[list[int]]
 
@@ -27,16 +27,19 @@ class Table:
     def shape(self) -> tuple[int, int]:
         return len(self.cells), len(self.cells[0]) if self.cells else 0
 
+    @property
+    def two_way(self) -> bool:
+        rows, cols = self.shape
+        return rows > 1 and cols > 1
+
     def values(self) -> dict[Position, int]:
         rows, cols = self.shape
-        out: dict[Position, int] = {}
-        for r in range(rows):
-            for c in range(cols):
-                out[(r, c)] = self.cells[r][c]
-        if cols > 1:
+        out: dict[Position, int] = {
+            (r, c): self.cells[r][c] for r in range(rows) for c in range(cols)
+        }
+        if self.two_way:
             for r in range(rows):
                 out[(r, TOTAL)] = sum(self.cells[r])
-        if rows > 1:
             for c in range(cols):
                 out[(TOTAL, c)] = sum(self.cells[r][c] for r in range(rows))
         out[(TOTAL, TOTAL)] = sum(map(sum, self.cells))
@@ -45,15 +48,14 @@ class Table:
     def lines(self) -> list[list[Position]]:
         """Each sum that ties shown entries: its parts, then the total they add up to."""
         rows, cols = self.shape
-        row_total = (lambda r: (r, TOTAL)) if cols > 1 else (lambda r: (TOTAL, TOTAL))
-        col_total = (lambda c: (TOTAL, c)) if rows > 1 else (lambda c: (TOTAL, TOTAL))
-        found = [[*[(r, c) for c in range(cols)], row_total(r)] for r in range(rows)]
-        if rows > 1:
-            found += [[*[(r, c) for r in range(rows)], col_total(c)] for c in range(cols)]
-        if rows > 1 and cols > 1:
-            found.append([*[(r, TOTAL) for r in range(rows)], (TOTAL, TOTAL)])
-            found.append([*[(TOTAL, c) for c in range(cols)], (TOTAL, TOTAL)])
-        return [line for line in found if line[-1] not in line[:-1]]
+        grand = (TOTAL, TOTAL)
+        if not self.two_way:
+            return [[*((r, c) for r in range(rows) for c in range(cols)), grand]]
+        found = [[*((r, c) for c in range(cols)), (r, TOTAL)] for r in range(rows)]
+        found += [[*((r, c) for r in range(rows)), (TOTAL, c)] for c in range(cols)]
+        found.append([*((r, TOTAL) for r in range(rows)), grand])
+        found.append([*((TOTAL, c) for c in range(cols)), grand])
+        return found
 
 
 def feasible_ranges(table: Table, hidden: set[Position]) -> dict[Position, tuple[float, float]]:
@@ -81,8 +83,10 @@ def feasible_ranges(table: Table, hidden: set[Position]) -> dict[Position, tuple
         objective[i] = 1.0
         low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
         high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        if low.status != 0 or high.status not in (0, 3):
+            raise RuntimeError("The suppression audit could not solve its linear programme.")
         upper = float("inf") if high.status == 3 else -high.fun
-        ranges[pos] = (low.fun if low.status == 0 else 0.0, upper)
+        ranges[pos] = (low.fun, upper)
     return ranges
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import random
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +16,9 @@ from django.utils import timezone
 
 from core.models import Role, User
 from incidents.inputs import IncidentInput, ReportInput
+from incidents.models import Report
 from incidents.services import report_submit
+from insights.services import extract_rebuild
 from support.services import case_assign, case_transition, message_send_staff
 
 ACCOUNTS = [
@@ -87,6 +90,69 @@ def demo_reports() -> list[ReportInput]:
     ]
 
 
+STATS_REPORTS = 400
+
+
+def statistics_demo() -> None:
+    """Enough consenting reports, spread over the past year, for a dashboard with real and
+    partly suppressed numbers. Filed by one demo account that nobody signs in with."""
+    filer, created = User.objects.get_or_create(
+        username="demo-statistics", defaults={"role": Role.REPORTER}
+    )
+    if not created and filer.reports.exists():
+        return
+    filer.set_unusable_password()
+    filer.save()
+    rng = random.Random(2026)  # noqa: S311  (demo data, not security)
+    regions = [
+        "toronto",
+        "gtha",
+        "central",
+        "eastern",
+        "southwestern",
+        "northeastern",
+        "northwestern",
+    ]
+    roles = ["candidate", "councillor", "head_of_council", "school_board_trustee"]
+    kinds = [
+        "insults",
+        "threat_of_violence",
+        "identity_hate",
+        "sexual_harassment",
+        "doxxing",
+        "coordinated_campaign",
+        "disinformation",
+        "stalking",
+        "impersonation",
+    ]
+    channels = ["x_twitter", "facebook", "email", "phone", "in_person", "meeting", "instagram"]
+    now = timezone.now()
+    for _ in range(STATS_REPORTS):
+        report = report_submit(
+            actor=filer,
+            data=ReportInput(
+                role=rng.choices(roles, weights=[5, 4, 1, 1])[0],
+                region=rng.choices(regions, weights=[6, 5, 4, 3, 4, 1, 1])[0],
+                incident=IncidentInput(
+                    narrative="(Demo statistics report.)",
+                    channels=rng.sample(channels, rng.choice([1, 1, 2])),
+                    abuse_types=rng.sample(kinds, rng.choice([1, 1, 2])),
+                ),
+                bias_grounds=rng.sample(
+                    ["sex", "race", "creed", "sexual_orientation"], rng.choice([0, 0, 1])
+                ),
+                perpetrator_type=rng.choice(
+                    ["anonymous_account", "member_of_public", "fellow_council_member", "unknown"]
+                ),
+                consent_statistics=True,
+            ),
+        )
+        Report.objects.filter(pk=report.pk).update(
+            created_at=now - timedelta(days=rng.randint(0, 364), hours=rng.randint(0, 23))
+        )
+    extract_rebuild()
+
+
 class Command(BaseCommand):
     help = "Create the demo accounts (printing their passwords) and a few demo reports."
 
@@ -105,6 +171,7 @@ class Command(BaseCommand):
             if not riley.reports.exists():
                 reports = [report_submit(actor=riley, data=data) for data in demo_reports()]
                 self._work_on(reports)
+            statistics_demo()
         self._write(path, accounts)
         self.stdout.write("Demo accounts (username / password / role):")
         for account in accounts:
