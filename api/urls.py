@@ -29,6 +29,11 @@ urlpatterns = [
         cases.ReportMessagesView.as_view(),
         name="report_messages",
     ),
+    path(
+        "reports/<uuid:report_id>/statistics-consent/",
+        views.StatisticsConsentView.as_view(),
+        name="report_statistics_consent",
+    ),
     path("cases/", cases.CaseListView.as_view(), name="cases"),
     path("cases/<uuid:case_id>/", cases.CaseDetailView.as_view(), name="case"),
     path(

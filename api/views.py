@@ -184,3 +184,14 @@ class AnonymousReportView(APIView):
             },
             status=status.HTTP_201_CREATED,
         )
+
+
+class StatisticsConsentView(APIView):
+    """DELETE withdraws the report's consent to anonymized statistics."""
+
+    permission_classes = [IsReporter]
+
+    def delete(self, request: Request, report_id: UUID) -> Response:
+        report = selectors.report_get(actor=request.user, public_id=report_id)
+        services.report_consent_withdraw(actor=request.user, report=report)
+        return Response(status=status.HTTP_204_NO_CONTENT)

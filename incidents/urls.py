@@ -16,6 +16,11 @@ urlpatterns = [
         name="evidence_download",
     ),
     path("reports/<uuid:report_id>/messages/", views.report_message, name="report_message"),
+    path(
+        "reports/<uuid:report_id>/statistics/withdraw/",
+        views.report_withdraw_statistics,
+        name="report_withdraw_statistics",
+    ),
     path("reports/<uuid:report_id>/export/", views.report_export, name="report_export"),
     path("reports/<uuid:report_id>/erase/", views.report_erase, name="report_erase"),
     path("anonymous/new/", views.anonymous_new, name="anonymous_new"),

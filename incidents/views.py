@@ -216,3 +216,12 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
     history entry; this is the fallback without JavaScript)."""
     logout(request)
     return redirect(settings.RECOURSE_QUICK_EXIT_URL)
+
+
+@reporter_required
+@require_POST
+def report_withdraw_statistics(request: HttpRequest, report_id: UUID) -> HttpResponse:
+    report = selectors.report_get(actor=request.user, public_id=report_id)
+    services.report_consent_withdraw(actor=request.user, report=report)
+    messages.success(request, _("This report is no longer counted in any statistics."))
+    return redirect(report)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
         (Role.REPORTER, "incidents:report_list"),
         (Role.SUPPORT_WORKER, "support:home"),
         (Role.COORDINATOR, "support:home"),
-        (Role.ANALYST, "core:home"),
+        (Role.ANALYST, "insights:dashboard"),
         (Role.ADMINISTRATOR, "core:home"),
     ],
 )
