@@ -43,6 +43,7 @@ test: lint check-migrations
 bench: $(VENV)/.dev-deps
 	$(PY) bench/case_list.py
 	$(PY) bench/escalation.py
+	$(PY) bench/insights.py
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff format .

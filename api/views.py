@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from knox.settings import knox_settings
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
@@ -37,7 +37,10 @@ class IsReporter(BasePermission):
     message = "This endpoint is for reporter accounts."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_reporter)
+        user = request.user
+        if user and user.is_authenticated and not user.is_reporter and "report_id" in view.kwargs:
+            raise NotFound  # a report endpoint: as for a report that does not exist
+        return bool(user and user.is_authenticated and user.is_reporter)
 
 
 class SignInView(APIView):

@@ -19,6 +19,7 @@ from insights.models import Aggregate, ExtractRecord
 from insights.suppression import TOTAL, Table, suppress
 
 FILTERS = ("region", "role")
+MAX_MONTHS = 60
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,13 @@ class Query:
             raise DomainError({"dimensions": [f"Unknown dimension: {', '.join(unknown)}."]})
         if self.start > self.end:
             raise DomainError({"from": ["The period starts after it ends."]})
+        if len(self.months()) > MAX_MONTHS:
+            raise DomainError({"from": [f"Choose a period of at most {MAX_MONTHS} months."]})
 
     def months(self) -> list[str]:
         year, month = map(int, self.start.split("-"))
-        found = []
-        while f"{year:04d}-{month:02d}" <= self.end:
+        found: list[str] = []
+        while f"{year:04d}-{month:02d}" <= self.end and len(found) <= MAX_MONTHS:
             found.append(f"{year:04d}-{month:02d}")
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return found

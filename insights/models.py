@@ -10,7 +10,6 @@ class ExtractRecord(models.Model):
     quarter = models.CharField(max_length=7)  # "2026-Q1"
     region = models.CharField(max_length=32)
     role = models.CharField(max_length=32)
-    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"extract {self.month} {self.region}"

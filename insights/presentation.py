@@ -55,20 +55,21 @@ def describe(table: Published) -> str:
 def as_rows(table: Published) -> list[list[str]]:
     """Header and body, exactly as the page shows the table (totals included)."""
     dims = [str(DIMENSIONS[d].label) for d in table.query.dimensions]
-    two = len(table.query.dimensions) == 2 and bool(table.row_totals)
+    two = len(table.query.dimensions) == 2
+    with_totals = bool(table.row_totals)
     header = [dims[0], *([str(label) for _c, label in table.columns] if two else [_("Count")])]
-    if two:
+    if with_totals:
         header.append(_("Total"))
     body = []
     for i, (_code, label) in enumerate(table.rows):
         line = [str(label), *[shown(v) for v in table.cells[i]]]
-        if two:
+        if with_totals:
             line.append(shown(table.row_totals[i]))
         body.append(line)
-    footer = [_("Total")]
-    if two:
-        footer += [shown(v) for v in table.column_totals]
-    footer.append(shown(table.total))
+    if with_totals:
+        footer = [_("Total"), *[shown(v) for v in table.column_totals], shown(table.total)]
+    else:
+        footer = [_("Total"), *[""] * (len(header) - 2), shown(table.total)]
     return [header, *body, footer]
 
 

@@ -36,6 +36,13 @@ def _response_bucket(case: Case | None) -> str:
     return "over_3d"
 
 
+def _was_escalated(case: Case | None) -> bool:
+    """Escalated at any point: a staff response later clears `escalated_at`, not the steps."""
+    if case is None:
+        return False
+    return case.escalated_at is not None or case.escalation_steps.filter(level__gte=2).exists()
+
+
 def _outcome(case: Case | None) -> str:
     if case is not None and case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
         return str(case.status)
@@ -60,7 +67,7 @@ def dimensions_of(report: Report) -> tuple[dict[str, str], list[tuple[str, str]]
         ("perpetrator_type", report.perpetrator_type),
         ("severity", case.severity if case else "low"),
         ("response_time", _response_bucket(case)),
-        ("escalated", "yes" if case is not None and case.escalated_at else "no"),
+        ("escalated", "yes" if _was_escalated(case) else "no"),
         ("outcome", _outcome(case)),
     ]
     return fields, values

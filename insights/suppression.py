@@ -59,8 +59,11 @@ class Table:
 
 
 def feasible_ranges(table: Table, hidden: set[Position]) -> dict[Position, tuple[float, float]]:
-    """For each hidden entry, the (min, max) an attacker can deduce; max may be infinite."""
+    """For each hidden entry, the (min, max) an attacker can deduce; max may be infinite. Zeros
+    are shown unless the whole table is hidden, so an attacker knows a hidden entry of a partly
+    shown table is at least 1."""
     values, order = table.values(), sorted(hidden)
+    floor = 0 if hidden >= set(values) else 1
     if not order:
         return {}
     index = {pos: i for i, pos in enumerate(order)}
@@ -81,8 +84,8 @@ def feasible_ranges(table: Table, hidden: set[Position]) -> dict[Position, tuple
     for pos, i in index.items():
         objective = np.zeros(len(order))
         objective[i] = 1.0
-        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(floor, None), method="highs")
+        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(floor, None), method="highs")
         if low.status != 0 or high.status not in (0, 3):
             raise RuntimeError("The suppression audit could not solve its linear programme.")
         upper = float("inf") if high.status == 3 else -high.fun

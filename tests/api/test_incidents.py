@@ -125,7 +125,7 @@ def test_staff_token_is_refused_adding_an_incident(api_client, report):
 
     response = api_client.post(incidents_url(report.public_id), incident_body(), format="json")
 
-    assert response.status_code == 403
+    assert response.status_code == 404  # no report of theirs: as if it did not exist
     assert report.incidents.count() == 1
 
 

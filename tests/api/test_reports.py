@@ -171,7 +171,7 @@ def test_staff_token_is_refused_on_reports(api_client, reporter):
     api_login(api_client, UserFactory(role=Role.SUPPORT_WORKER))
 
     assert api_client.get(REPORTS).status_code == 403
-    assert api_client.get(report_url(report.public_id)).status_code == 403
+    assert api_client.get(report_url(report.public_id)).status_code == 404
     assert api_client.post(REPORTS, report_body(), format="json").status_code == 403
-    assert api_client.delete(report_url(report.public_id)).status_code == 403
+    assert api_client.delete(report_url(report.public_id)).status_code == 404
     assert stored_counts()["Report"] == 1

@@ -283,14 +283,14 @@ ENDPOINTS = [
             Outcome(403, False, error="The audit trail is for coordinators."), OK
         ),
     ),
-    # The reporter's side of the conversation: staff accounts are not reporters (a 403 page, the
-    # reporter pages' rule) and have no report of their own (404 in the API).
+    # The reporter's side of the conversation: staff accounts have no report of their own, so a
+    # report page or endpoint answers them as for a report that does not exist (404).
     Endpoint(
         "incidents:report_message",
         "post",
         ("report",),
         page_rules(
-            other=FORBIDDEN,
+            other=NOT_FOUND,
             reporter=Outcome(302, True, goes_to="report"),
             receipt_holder=NOT_FOUND,
         ),
