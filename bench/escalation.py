@@ -17,7 +17,6 @@ import os
 import platform
 import random
 import re
-import shutil
 import sqlite3
 import statistics
 import sys
@@ -45,7 +44,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench.settings import BENCH_DIR
+from bench.common import DOC, remove_temporary_folders, write_block
 from core.keys import data_key_create
 from core.models import Role, User
 from incidents.models import Report
@@ -68,8 +67,6 @@ SEED = 2025
 STATUSES = [CaseStatus.NEW] * 3 + [CaseStatus.TRIAGED] * 3 + [CaseStatus.IN_PROGRESS] * 4
 INDEX = "case_next_step_due"
 SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}  # PRAGMA synchronous's numbers
-DOC = ROOT / "docs" / "performance.md"
-START, END = "<!-- escalation:start -->", "<!-- escalation:end -->"
 # The fields a sweep changes on a case, and so the fields restored before each timed sweep.
 FIELDS = ["response_due_at", "update_due_at", "escalation_level", "escalated_at", "next_step_at"]
 
@@ -464,28 +461,6 @@ def block(results: Results) -> str:
     )
 
 
-def write_block(text: str) -> None:
-    """Replace this bench's block in docs/performance.md, or append it: the rest of the page
-    belongs to bench/case_list.py, which rewrites it whole."""
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    if START in doc and END in doc.split(START, 1)[1]:
-        before, rest = doc.split(START, 1)
-        after = rest.split(END, 1)[1]
-    else:
-        before, after = doc.rstrip("\n") + "\n\n", "\n"
-    DOC.write_text(f"{before}{START}\n{text.rstrip()}\n{END}{after}", encoding="utf-8")
-
-
-def remove_temporary_folders() -> None:
-    """The throwaway database (bench.settings) and the throwaway keyring the test settings create
-    on first use (core.settings_test), both made by this process."""
-    connection.close()
-    shutil.rmtree(BENCH_DIR)
-    keyring_dir = Path(settings.RECOURSE_KEYRING_FILE or "").parent
-    if keyring_dir.name.startswith("recourse-test-"):
-        shutil.rmtree(keyring_dir, ignore_errors=True)
-
-
 def main() -> None:
     started = time.perf_counter()
     try:
@@ -493,7 +468,7 @@ def main() -> None:
     finally:
         remove_temporary_folders()
     results.runtime = time.perf_counter() - started
-    write_block(block(results))
+    write_block("escalation", block(results))
     print(sweep_table(results))
     print(empty_table(results))
     print(f"{results.runtime:.0f} s; wrote the escalation block of {DOC.relative_to(ROOT)}")

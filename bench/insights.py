@@ -15,7 +15,6 @@ import hashlib
 import os
 import platform
 import random
-import shutil
 import sqlite3
 import statistics
 import sys
@@ -45,7 +44,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from bench.settings import BENCH_DIR
+from bench.common import DOC, remove_temporary_folders, write_block
 from insights.dimensions import DIMENSIONS
 from insights.engine import Published, Query, raw_counts
 from insights.models import Aggregate, ExtractRecord, ExtractValue
@@ -74,8 +73,6 @@ SEED = 2026
 SAMPLE = [("bias_ground", "2026-03"), ("severity", "2025-07")]  # cells checked against live
 PLAN_DIMENSION = "bias_ground"  # the overview table with the most values
 SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}  # PRAGMA synchronous's numbers
-DOC = ROOT / "docs" / "performance.md"
-START, END = "<!-- insights:start -->", "<!-- insights:end -->"
 
 # Weights of the single-valued dimensions, by code; codes must match the vocabularies.
 SINGLE: dict[str, dict[str, int]] = {
@@ -645,28 +642,6 @@ def block(results: Results) -> str:
     )
 
 
-def write_block(text: str) -> None:
-    """Replace this bench's block in docs/performance.md, or append it: the rest of the page
-    belongs to bench/case_list.py (which rewrites it whole) and bench/escalation.py."""
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    if START in doc and END in doc.split(START, 1)[1]:
-        before, rest = doc.split(START, 1)
-        after = rest.split(END, 1)[1]
-    else:
-        before, after = doc.rstrip("\n") + "\n\n", "\n"
-    DOC.write_text(f"{before}{START}\n{text.rstrip()}\n{END}{after}", encoding="utf-8")
-
-
-def remove_temporary_folders() -> None:
-    """The throwaway database (bench.settings) and the throwaway keyring folder the test settings
-    create (core.settings_test), both made by this process."""
-    connection.close()
-    shutil.rmtree(BENCH_DIR)
-    keyring_dir = Path(settings.RECOURSE_KEYRING_FILE or "").parent
-    if keyring_dir.name.startswith("recourse-test-"):
-        shutil.rmtree(keyring_dir, ignore_errors=True)
-
-
 def main() -> None:
     started = time.perf_counter()
     try:
@@ -674,7 +649,7 @@ def main() -> None:
     finally:
         remove_temporary_folders()
     results.runtime = time.perf_counter() - started
-    write_block(block(results))
+    write_block("insights", block(results))
     verdict = verdicts(results)
     print(table(results))
     print(
