@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Recourse core"
 
     def ready(self) -> None:
-        from core import checks  # noqa: F401  (registers the system checks)
+        from core import checks, sessions  # noqa: F401  (registers checks and signal handlers)

@@ -1,32 +1,119 @@
+import time
 from collections.abc import Callable
+from typing import Any, cast
+from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware import csrf
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core import second_factor
+from core.models import STAFF_ROLES
 
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; object-src 'none'"
-)
+
+SESSION_STARTED = "recourse.started"
+SESSION_SEEN = "recourse.seen"
+# Recording activity on every request would write the session each time; a minute is plenty.
+SEEN_RESOLUTION = 60
 
 
 class SecurityHeadersMiddleware:
-    """Headers every response carries; pages never cached, since any may show report content."""
+    """Headers every response carries; pages never cached, since any may show report content.
+    The Content-Security-Policy comes from django-csp (settings.CONTENT_SECURITY_POLICY)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if not request.path.startswith("/static/"):
+        if not request.path.startswith(settings.STATIC_URL):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _to_login(request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse('core:login')}?{urlencode({'next': request.get_full_path()})}")
+
+
+class SessionPolicyMiddleware:
+    """Sessions end after a while without activity (staff sooner) and after an absolute lifetime,
+    whatever the browser does with its cookie (SECURITY.md 13)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            session = request.session
+            started = session.setdefault(SESSION_STARTED, now)
+            seen = session.get(SESSION_SEEN, now)
+            idle = (
+                settings.RECOURSE_STAFF_IDLE_SECONDS
+                if user.role in STAFF_ROLES or user.is_staff
+                else settings.RECOURSE_IDLE_SECONDS
+            )
+            if now - seen > idle or now - started > settings.RECOURSE_SESSION_MAX_SECONDS:
+                logout(request)
+                if not _is_api(request):
+                    messages.info(request, _("You were signed out to keep your account safe."))
+                    return _to_login(request)
+            elif now - seen >= SEEN_RESOLUTION or SESSION_SEEN not in session:
+                session[SESSION_SEEN] = now
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """Anyone who must use a second factor reaches nothing but the second-factor pages (and
+    sign-out) until they have given a code in this session."""
+
+    OPEN = ("core:second_factor_verify", "core:second_factor_enrol", "core:logout")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.open_paths: set[str] | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = cast(Any, request.user)
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and second_factor.required_for(user)
+            and not self._open(request)
+        ):
+            if _is_api(request):
+                return JsonResponse(
+                    {"detail": _("Give a code from your authenticator app first.")}, status=403
+                )
+            step = (
+                "core:second_factor_verify"
+                if second_factor.has_device(user)
+                else "core:second_factor_enrol"
+            )
+            return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    def _open(self, request: HttpRequest) -> bool:
+        if self.open_paths is None:
+            self.open_paths = {reverse(name) for name in self.OPEN}
+        return request.path_info in self.open_paths or request.path_info.startswith(
+            settings.STATIC_URL
+        )
 
 
 class CsrfViewMiddleware(csrf.CsrfViewMiddleware):

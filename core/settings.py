@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -34,9 +35,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "django_q",
     "core",
@@ -54,8 +61,14 @@ MIDDLEWARE = [
     "core.middleware.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.SessionPolicyMiddleware",
+    "core.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:  # in development, runserver serves static files itself
@@ -99,6 +112,7 @@ AUTH_USER_MODEL = "core.User"
 # No guardian "AnonymousUser" row: visitors get no object permissions at all.
 ANONYMOUS_USER_NAME = None
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -151,10 +165,15 @@ RECOURSE_CREATE_KEYRING = DEBUG
 # Where the quick-exit control sends a reporter: a neutral, everyday page.
 RECOURSE_QUICK_EXIT_URL = "https://www.theweathernetwork.com/ca"
 
+# Sessions (SECURITY.md 13): staff are signed out after 30 idle minutes, reporters after two
+# hours, everyone 8 hours after signing in (core.middleware.SessionPolicyMiddleware).
+RECOURSE_STAFF_IDLE_SECONDS = 30 * 60
+RECOURSE_IDLE_SECONDS = 2 * 60 * 60
+RECOURSE_SESSION_MAX_SECONDS = 8 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_SECURE = not DEBUG
-SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_COOKIE_AGE = RECOURSE_SESSION_MAX_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
@@ -163,6 +182,40 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Only our own origin, for everything; no inline script or style anywhere (SECURITY.md 15).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# Second factor (core.second_factor): TOTP codes of 6 digits in 30-second steps, each used once.
+OTP_TOTP_ISSUER = "Recourse"
+
+# Sign-in lockout (SECURITY.md 12): 5 failures for one account lock it for 15 minutes. Attempts
+# are counted per account only, and no client address is stored or logged.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.throttling.no_address"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "core.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "receipt", "otp_token", "code"]
+# axes warns when lockout ignores the address; here that is the design: addresses are never
+# stored, and each client's sign-in rate is limited separately (the "login" throttle).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
@@ -178,13 +231,33 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"login": "10/min", "receipt": "10/min", "submit": "20/hour"},
+    # Per client (core.throttling); the pages that take the same actions share these limits.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": "300/min",
+        "login": "10/min",
+        "receipt": "10/min",
+        "submit": "20/hour",
+        "signup": "10/hour",
+    },
+    # Behind a reverse proxy, set RECOURSE_PROXY_COUNT so the client's address is the proxy's
+    # X-Forwarded-For entry; with 0 that header, which anyone can send, is ignored.
+    "NUM_PROXIES": int(os.environ.get("RECOURSE_PROXY_COUNT", "0")),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Recourse API",
+    "DESCRIPTION": "The services of Recourse over HTTP. Sign in with POST /api/v1/auth/login/ "
+    '(or /api/v1/anonymous/login/ with a receipt) and send the token as "Authorization: Token '
+    '<token>"; a signed-in browser session also works, with the CSRF token on unsafe methods.',
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from our own static files: the site's Content-Security-Policy allows no other origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=10),
@@ -239,10 +312,17 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every handler redacts client addresses, tokens, receipts, cookies and query strings
+    # (core.logging); report content is never logged in the first place.
+    "filters": {"redact": {"()": "core.logging.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": "INFO"},
     # Request lines carry client addresses; reporters' addresses are never logged.
     "loggers": {
+        # Without this, Django's default handlers stay on "django": a console without the filter
+        # (in debug) and mail to ADMINS carrying the whole request. Its records reach the root's
+        # console instead, redacted.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
         # One line per queued task is noise; failures still show.
         "django-q": {"level": "WARNING"},

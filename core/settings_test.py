@@ -32,8 +32,10 @@ CSRF_COOKIE_SECURE = False
 REST_FRAMEWORK = {  # noqa: F405
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {  # noqa: F405
+        "api": "100000/min",
         "login": "1000/min",
         "receipt": "1000/min",
         "submit": "1000/min",
+        "signup": "1000/min",
     },
 }

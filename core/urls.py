@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views
+from core.throttling import rate_limited
 
 core_patterns = [
     path("", views.home, name="home"),
@@ -11,11 +12,17 @@ core_patterns = [
     path("start/", views.after_login, name="after_login"),
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            template_name="core/login.html", redirect_authenticated_user=True
+        rate_limited("login")(
+            auth_views.LoginView.as_view(
+                template_name="core/login.html", redirect_authenticated_user=True
+            )
         ),
         name="login",
     ),
+    path("login/code/", views.second_factor_verify, name="second_factor_verify"),
+    path("account/security/", views.account_security, name="account_security"),
+    path("account/second-factor/", views.second_factor_enrol, name="second_factor_enrol"),
+    path("account/backup-codes/", views.backup_codes_renew, name="backup_codes_renew"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
 
@@ -27,5 +34,10 @@ urlpatterns = [
     path("insights/", include("insights.urls")),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(template_name="api/swagger_ui.html"),
+        name="api_docs",
+    ),
     path("admin/", admin.site.urls),
 ]

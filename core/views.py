@@ -1,14 +1,26 @@
+import textwrap
+from typing import Any, cast
+
+import segno
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
 
+from core import second_factor
 from core.errors import DomainError
-from core.forms import SignupForm
+from core.forms import CodeForm, EnrolForm, SignupForm
 from core.forms_util import add_domain_errors
-from core.models import Role
+from core.models import STAFF_ROLES, Role, User
 from core.services import account_signup
+from core.throttling import rate_limited
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -29,6 +41,7 @@ def after_login(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("signup")
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -40,3 +53,92 @@ def signup(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("incidents:report_list")
     return render(request, "core/signup.html", {"form": form})
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=False):
+        return target
+    return reverse("core:after_login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor_enrol(request: HttpRequest) -> HttpResponse:
+    """Set up one's own authenticator app: QR code and key drawn here, then one code to confirm."""
+    user = cast(User, request.user)
+    if second_factor.has_device(user):
+        return redirect("core:account_security")
+    form = EnrolForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = second_factor.totp_confirm(user, form.cleaned_data["code"])
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            request.session.cycle_key()
+            otp_login(request, device)
+            context = {"codes": codes, "next": _next_url(request), "first": True}
+            return render(request, "core/backup_codes.html", context)
+    enrolment = second_factor.totp_begin(user)
+    qr = segno.make(enrolment.uri, error="m").svg_data_uri(scale=5, border=2)
+    key = " ".join(textwrap.wrap(enrolment.secret, 4))
+    context = {"form": form, "qr": qr, "key": key, "next": _next_url(request)}
+    return render(request, "core/second_factor_enrol.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor_verify(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    if not second_factor.has_device(user):
+        return redirect("core:second_factor_enrol")
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = second_factor.verify(user, form.cleaned_data["code"])
+        except second_factor.Throttled as exc:
+            add_domain_errors(form, exc)
+        else:
+            if device is not None:
+                request.session.cycle_key()
+                otp_login(request, device)
+                return redirect(_next_url(request))
+            form.add_error("code", _("That code is not right, or was already used."))
+    return render(
+        request, "core/second_factor_verify.html", {"form": form, "next": _next_url(request)}
+    )
+
+
+@login_required
+def account_security(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    context = {"has_device": second_factor.has_device(user), "required": user.role in STAFF_ROLES}
+    return render(request, "core/account_security.html", context)
+
+
+@login_required
+@require_POST
+def backup_codes_renew(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = second_factor.backup_codes_renew(cast(User, request.user))
+    except DomainError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("core:account_security")
+    context = {"codes": codes, "next": reverse("core:account_security"), "first": False}
+    return render(request, "core/backup_codes.html", context)
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> Any:
+    """django-axes calls this once an account has too many failed sign-ins."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = _(
+        "Too many failed sign-ins for this account. It is locked for %(minutes)d minutes; "
+        "then try again, or ask an administrator for help."
+    ) % {"minutes": minutes}
+    if request.path_info.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message}, status=429)
+    else:
+        response = render(request, "core/rate_limited.html", {"message": message}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from core.forms import ReceiptLoginForm
 from core.forms_util import add_domain_errors
+from core.throttling import throttled, wait_message
 from incidents import selectors, services
 from incidents.downloads import evidence_response
 from incidents.forms import EraseForm, EvidenceForm, IncidentForm, MessageForm
@@ -58,6 +59,11 @@ def _wizard(request: HttpRequest, *, anonymous: bool) -> HttpResponse:
     wizard = ReportWizard(request.POST if request.method == "POST" else None)
     if not wizard.ready_to_submit:
         return render(request, "incidents/report_new.html", wizard.context(anonymous=anonymous))
+    if wait := throttled(request, "submit"):
+        wizard.form.add_error(None, wait_message(wait))
+        wizard.show_first_error()
+        context = wizard.context(anonymous=anonymous)
+        return render(request, "incidents/report_new.html", context, status=429)
     try:
         data = wizard.form.to_input()
         if anonymous:
@@ -96,6 +102,9 @@ def anonymous_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def anonymous_open(request: HttpRequest) -> HttpResponse:
     form = ReceiptLoginForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and (wait := throttled(request, "receipt")):
+        form.add_error(None, wait_message(wait))
+        return render(request, "incidents/anonymous_open.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         account = services.receipt_authenticate(receipt=form.cleaned_data["receipt"])
         if account is not None:

@@ -54,3 +54,31 @@ def api_login(client: APIClient, user) -> APIClient:
     _, token = AuthToken.objects.create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def _force_login_with_second_factor(request, monkeypatch):
+    """Tests sign staff in with `client.force_login` as if they had also given a code: each gets
+    a confirmed authenticator device, and the session counts as verified. Tests of the second
+    factor itself mark themselves `without_second_factor` and go through the real steps."""
+    if request.node.get_closest_marker("without_second_factor"):
+        return
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from core import second_factor
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if second_factor.required_for(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

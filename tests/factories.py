@@ -64,3 +64,11 @@ def make_anonymous_report(**overrides):
     """Returns (report, receipt)."""
     submission = report_submit_anonymous(data=report_input(**overrides))
     return submission.report, submission.receipt
+
+
+def totp_code(device) -> str:
+    """The code an authenticator app would show now for `device` (a django-otp TOTPDevice)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
