@@ -4,6 +4,8 @@ selectors as the staff pages; a case the actor may not see is a 404."""
 from typing import Any
 from uuid import UUID
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
@@ -12,7 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.serializers import ReportOut, Text
+from api.schema import errors
+from api.serializers import CreatedOut, ReportOut, Text
 from core.errors import DomainError
 from core.models import Role, User
 from incidents import selectors as report_selectors
@@ -76,9 +79,17 @@ class CaseOut(CaseSummary):
 class CaseFilterInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    region = Text(required=False, max_length=32)
-    assignee = Text(required=False, max_length=150)
-    overdue = serializers.BooleanField(required=False, default=False)
+    region = Text(required=False, max_length=32, help_text="A region code: the report's region.")
+    assignee = Text(
+        required=False,
+        max_length=150,
+        help_text='A support worker\'s username, or "none" for cases nobody works on.',
+    )
+    overdue = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only open cases still waiting past their first-response deadline.",
+    )
 
 
 class AssignInput(serializers.Serializer):
@@ -111,9 +122,40 @@ def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[st
     return dict(serializer.validated_data)
 
 
+PAGE = [
+    OpenApiParameter("page", OpenApiTypes.INT, description="The page, from 1."),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": CasePagination.max_page_size},
+        description=f"Cases a page (default {CasePagination.page_size}).",
+    ),
+]
+CASE_PAGE = inline_serializer(
+    "PaginatedCaseSummaryList",
+    fields={
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": CaseSummary(many=True),
+    },
+)
+NOT_STAFF = "Only support workers and coordinators."
+# Unsafe methods: refused when signed in with a session cookie and the CSRF check fails.
+CSRF = "With a session cookie, the CSRF check failed."
+
+
 class CaseListView(APIView):
     permission_classes = [HasCaseRole]
 
+    @extend_schema(
+        operation_id="cases_list",
+        summary="Cases, filtered: every case for coordinators, their own for support workers",
+        parameters=[CaseFilterInput, *PAGE],
+        responses={
+            200: CASE_PAGE,
+            **errors(400, 401, 403, 404, e403=NOT_STAFF, e404="No such page."),
+        },
+    )
     def get(self, request: Request) -> Response:
         filters = CaseFilters(**_valid(CaseFilterInput, request.query_params))
         cases = selectors.case_all(actor=request.user, filters=filters)
@@ -130,12 +172,24 @@ class CaseView(APIView):
 
 
 class CaseDetailView(CaseView):
+    @extend_schema(
+        summary="A case with its report, events, notes and messages (audited)",
+        responses={200: CaseOut, **errors(401, 404)},
+    )
     def get(self, request: Request, case_id: UUID) -> Response:
         view = selectors.case_open_content(actor=request.user, case=self.case(request, case_id))
         return Response(CaseOut(view).data)
 
 
 class AssignmentsView(CaseView):
+    @extend_schema(
+        summary="Assign a support worker to a case (coordinators)",
+        request=AssignInput,
+        responses={
+            201: inline_serializer("Assigned", fields={"worker": serializers.CharField()}),
+            **errors(400, 401, 403, 404, 413, 415, e403=CSRF),
+        },
+    )
     def post(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
         username = _valid(AssignInput, request.data)["worker"]
@@ -144,6 +198,10 @@ class AssignmentsView(CaseView):
 
 
 class AssignmentDetailView(CaseView):
+    @extend_schema(
+        summary="Take a support worker off a case (coordinators)",
+        responses={204: None, **errors(400, 401, 403, 404, e403=CSRF)},
+    )
     def delete(self, request: Request, case_id: UUID, username: str) -> Response:
         case = self.case(request, case_id)
         worker = selectors.assignee_named(case, username)
@@ -159,6 +217,11 @@ def _worker(username: str) -> User:
 
 
 class TransitionsView(CaseView):
+    @extend_schema(
+        summary="Move a case to another status",
+        request=TransitionInput,
+        responses={200: CaseSummary, **errors(400, 401, 403, 404, 413, 415, e403=CSRF)},
+    )
     def post(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
         case = services.case_transition(
@@ -168,6 +231,11 @@ class TransitionsView(CaseView):
 
 
 class SeverityView(CaseView):
+    @extend_schema(
+        summary="Change a case's severity, saying why",
+        request=SeverityInput,
+        responses={200: CaseSummary, **errors(400, 401, 403, 404, 413, 415, e403=CSRF)},
+    )
     def post(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
         case = services.case_set_severity(
@@ -177,10 +245,19 @@ class SeverityView(CaseView):
 
 
 class NotesView(CaseView):
+    @extend_schema(
+        summary="A case's internal notes (audited)",
+        responses={200: EntryOut(many=True), **errors(401, 404)},
+    )
     def get(self, request: Request, case_id: UUID) -> Response:
         notes = selectors.case_notes(actor=request.user, case=self.case(request, case_id))
         return Response(EntryOut(notes, many=True).data)
 
+    @extend_schema(
+        summary="Add an internal note to a case",
+        request=TextInput,
+        responses={201: CreatedOut, **errors(400, 401, 403, 404, 413, 415, e403=CSRF)},
+    )
     def post(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
         note = services.note_add(actor=request.user, case=case, **_valid(TextInput, request.data))
@@ -188,10 +265,19 @@ class NotesView(CaseView):
 
 
 class CaseMessagesView(CaseView):
+    @extend_schema(
+        summary="The conversation with the reporter (audited)",
+        responses={200: EntryOut(many=True), **errors(401, 404)},
+    )
     def get(self, request: Request, case_id: UUID) -> Response:
         found = selectors.case_messages(actor=request.user, case=self.case(request, case_id))
         return Response(EntryOut(found, many=True).data)
 
+    @extend_schema(
+        summary="Write to the reporter",
+        request=TextInput,
+        responses={201: CreatedOut, **errors(400, 401, 403, 404, 413, 415, e403=CSRF)},
+    )
     def post(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
         message = services.message_send_staff(
@@ -200,25 +286,31 @@ class CaseMessagesView(CaseView):
         return Response({"id": message.public_id}, status=status.HTTP_201_CREATED)
 
 
+class AuditEntryOut(serializers.Serializer):
+    seq = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(
+        allow_blank=True, help_text="The actor's public id; blank: system."
+    )
+    action = serializers.CharField()
+    object_type = serializers.CharField(allow_blank=True)
+    object_id = serializers.CharField(allow_blank=True)
+
+
 class CaseAuditView(CaseView):
+    @extend_schema(
+        summary="The audit trail of a case and its report (coordinators; audited)",
+        responses={
+            200: AuditEntryOut(many=True),
+            **errors(401, 403, 404, e403="Only coordinators."),
+        },
+    )
     def get(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
         if request.user.role != Role.COORDINATOR:
             raise PermissionDenied("The audit trail is for coordinators.")
         events = selectors.case_audit_trail(actor=request.user, case=case)
-        return Response(
-            [
-                {
-                    "seq": e.seq,
-                    "at": e.at,
-                    "actor": e.actor,
-                    "action": e.action,
-                    "object_type": e.object_type,
-                    "object_id": e.object_id,
-                }
-                for e in events
-            ]
-        )
+        return Response(AuditEntryOut(events, many=True).data)
 
 
 class ReportMessagesView(APIView):
@@ -226,10 +318,19 @@ class ReportMessagesView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="The conversation about one of the caller's reports",
+        responses={200: EntryOut(many=True), **errors(401, 404)},
+    )
     def get(self, request: Request, report_id: UUID) -> Response:
         report = report_selectors.report_get(actor=request.user, public_id=report_id)
         return Response(EntryOut(selectors.report_messages(report=report), many=True).data)
 
+    @extend_schema(
+        summary="Write to the people handling one of the caller's reports",
+        request=TextInput,
+        responses={201: CreatedOut, **errors(400, 401, 403, 404, 413, 415, e403=CSRF)},
+    )
     def post(self, request: Request, report_id: UUID) -> Response:
         report = report_selectors.report_get(actor=request.user, public_id=report_id)
         message = services.message_send_reporter(
@@ -271,6 +372,11 @@ class ResourceListView(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="The resource directory, filtered",
+        parameters=[ResourceFilterInput],
+        responses={200: ResourceOut(many=True), **errors(400, 401)},
+    )
     def get(self, request: Request) -> Response:
         filters = ResourceFilters(**_valid(ResourceFilterInput, request.query_params))
         return Response(ResourceOut(resource_search(filters=filters), many=True).data)
@@ -286,6 +392,10 @@ class MatchOut(serializers.Serializer):
 
 
 class MatchesView(CaseView):
+    @extend_schema(
+        summary="The resources suggested for a case, best first",
+        responses={200: MatchOut(many=True), **errors(401, 404)},
+    )
     def get(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
         return Response(MatchOut(selectors.case_matches(case=case), many=True).data)
@@ -296,6 +406,22 @@ class DecisionInput(serializers.Serializer):
 
 
 class MatchDecisionView(CaseView):
+    @extend_schema(
+        summary="Accept, dismiss (saying why) or refer a suggested resource",
+        parameters=[
+            OpenApiParameter(
+                "action", str, OpenApiParameter.PATH, enum=list(services.MATCH_ACTIONS)
+            )
+        ],
+        request=DecisionInput,
+        responses={
+            200: inline_serializer(
+                "MatchDecided",
+                fields={"id": serializers.UUIDField(), "status": serializers.CharField()},
+            ),
+            **errors(400, 401, 403, 404, 413, 415, e403=CSRF),
+        },
+    )
     def post(self, request: Request, case_id: UUID, match_id: UUID, action: str) -> Response:
         case = self.case(request, case_id)
         match = selectors.match_get(case=case, public_id=match_id)

@@ -2,16 +2,19 @@
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.schema import errors
 from api.serializers import Text
 from core.models import Role
 from incidents.taxonomy import Region, ReporterRole
-from insights.engine import Query, publish
+from insights.dimensions import DIMENSIONS
+from insights.engine import MAX_MONTHS, Query, publish
 from insights.presentation import as_json
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -43,9 +46,81 @@ class CountsInput(serializers.Serializer):
         )
 
 
+_COUNT = {
+    "count": {"type": "integer", "description": "Present unless the number is suppressed."},
+    "suppressed": {"type": "boolean", "enum": [True], "description": "Present instead of count."},
+}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": _COUNT,
+        "additionalProperties": {"type": "string"},
+        "description": "The value of each dimension asked for, keyed by the dimension's name, "
+        "and the count.",
+    }
+)
+class CellField(serializers.DictField):
+    pass
+
+
+@extend_schema_field({"type": "object", "properties": _COUNT, "additionalProperties": False})
+class TotalField(serializers.DictField):
+    pass
+
+
+class CountsMeta(serializers.Serializer):
+    threshold = serializers.IntegerField(help_text="Counts below it are suppressed.")
+    mode = serializers.ChoiceField(choices=["exact", "differential_privacy"])
+    epsilon = serializers.FloatField()
+
+
+class CountsOut(serializers.Serializer):
+    """The shape `insights.presentation.as_json` gives; documentation only."""
+
+    cells = serializers.ListField(child=CellField())
+    total = TotalField()
+    meta = CountsMeta()
+    row_totals = serializers.ListField(
+        child=CellField(), required=False, help_text="With two dimensions: by the first."
+    )
+    column_totals = serializers.ListField(
+        child=CellField(), required=False, help_text="With two dimensions: by the second."
+    )
+
+
+PERIOD = {"type": "string", "pattern": MONTH}
+COUNTS_PARAMETERS = [
+    OpenApiParameter(
+        "dimensions",
+        required=True,
+        description="One or two different dimensions, separated by a comma, out of: "
+        + ", ".join(DIMENSIONS),
+    ),
+    OpenApiParameter(
+        "from",
+        PERIOD,
+        required=True,
+        description=f"The first month, YYYY-MM; at most {MAX_MONTHS} months in all.",
+    ),
+    OpenApiParameter("to", PERIOD, required=True, description="The last month, YYYY-MM."),
+    OpenApiParameter("region", enum=Region.values),
+    OpenApiParameter("role", enum=ReporterRole.values),
+]
+
+
 class CountsView(APIView):
     permission_classes = [IsAnalyst]
 
+    @extend_schema(
+        summary="Report counts by one or two dimensions, small counts suppressed",
+        parameters=COUNTS_PARAMETERS,
+        responses={
+            200: CountsOut,
+            **errors(400, 401, 403, e403="Only analysts."),
+        },
+    )
     def get(self, request: Request) -> Response:
         params = {
             "dimensions": request.query_params.get("dimensions", ""),

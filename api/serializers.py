@@ -45,6 +45,13 @@ class Text(serializers.CharField):
 class LoginInput(serializers.Serializer):
     username = Text(max_length=150)
     password = Text(max_length=4096, trim_whitespace=False)
+    otp_token = Text(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        help_text="The current code of the account's authenticator app (6 to 8 characters). "
+        "Required for staff accounts, which are refused with a 401 without a valid one.",
+    )
 
 
 class ReceiptInput(serializers.Serializer):
@@ -161,3 +168,33 @@ class ReportOut(ReportSummary):
     contact_details = serializers.CharField()
     incidents = IncidentOut(many=True)
     evidence = EvidenceOut(many=True)
+
+
+class TokenOut(serializers.Serializer):
+    token = serializers.CharField(help_text='Send it as "Authorization: Token <token>".')
+    expiry = serializers.DateTimeField()
+
+
+class CreatedOut(serializers.Serializer):
+    id = serializers.UUIDField()
+
+
+class AcknowledgementOut(serializers.Serializer):
+    message = serializers.CharField()
+    next_steps = serializers.ListField(child=serializers.CharField())
+    call_911 = serializers.BooleanField()
+    urgent = serializers.CharField(allow_blank=True)
+
+
+class ReportCreatedOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    acknowledgement = AcknowledgementOut()
+
+
+class AnonymousReportCreatedOut(ReportCreatedOut):
+    receipt = serializers.CharField(help_text="Opens the report later; shown once, never again.")
+
+
+class TermOut(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from api import cases, insights, views
 
@@ -65,4 +65,5 @@ urlpatterns = [
     path("insights/counts/", insights.CountsView.as_view(), name="insight_counts"),
     path("anonymous/reports/", views.AnonymousReportView.as_view(), name="anonymous_reports"),
     path("anonymous/login/", views.ReceiptLoginView.as_view(), name="anonymous_login"),
+    re_path(r"^", views.not_found, name="not_found"),  # last: any other address
 ]
