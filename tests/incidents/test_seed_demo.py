@@ -1,9 +1,12 @@
 import json
 import stat
+from base64 import b32decode
 
 import pytest
 from django.core.management import CommandError, call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import second_factor
 from core.models import Role, User
 from incidents.models import Report
 
@@ -71,3 +74,45 @@ def test_the_development_server_command_refuses_to_run_with_debug_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="development"):
         call_command("devserver")
+
+
+def test_seed_demo_enrols_each_staff_account_and_writes_its_totp_secret(dev):
+    call_command("seed_demo")
+    rows = {row["username"]: row for row in json.loads(dev.read_text())}
+    for username, role in ROLES.items():
+        device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+        if role == Role.REPORTER:
+            assert device is None
+            assert "totp_secret" not in rows[username]
+        else:
+            assert b32decode(rows[username]["totp_secret"]) == device.bin_key
+
+
+def test_seed_demo_run_twice_keeps_each_totp_secret(dev):
+    call_command("seed_demo")
+    first = {row["username"]: row.get("totp_secret") for row in json.loads(dev.read_text())}
+    call_command("seed_demo")
+    second = {row["username"]: row.get("totp_secret") for row in json.loads(dev.read_text())}
+    assert first == second
+    assert TOTPDevice.objects.filter(user__username="wren").count() == 1
+
+
+def test_demo_otp_prints_a_code_the_second_factor_accepts(dev, capsys):
+    call_command("seed_demo")
+    capsys.readouterr()
+    call_command("demo_otp", "cora")
+    code = capsys.readouterr().out.strip()
+    cora = User.objects.get(username="cora")
+    assert second_factor.verify(cora, code) is not None
+
+
+def test_demo_otp_refuses_an_account_without_an_authenticator(dev):
+    call_command("seed_demo")
+    with pytest.raises(CommandError, match="no authenticator"):
+        call_command("demo_otp", "riley")
+
+
+def test_demo_otp_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DJANGO_DEBUG=1"):
+        call_command("demo_otp", "cora")

@@ -4,6 +4,7 @@ import json
 import os
 import random
 import secrets
+from base64 import b32encode
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,9 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.models import Role, User
+from core.models import STAFF_ROLES, Role, User
 from incidents.inputs import IncidentInput, ReportInput
 from incidents.models import Report
 from incidents.services import report_submit
@@ -166,7 +168,11 @@ class Command(BaseCommand):
         accounts = []
         with transaction.atomic():
             for username, role in ACCOUNTS:
-                accounts.append(self._account(username, role, known.get(username)))
+                row = known.get(username, {})
+                account = self._account(username, role, row.get("password"))
+                if role in STAFF_ROLES:
+                    account["totp_secret"] = self._authenticator(username, row.get("totp_secret"))
+                accounts.append(account)
             riley = User.objects.get(username="riley")
             if not riley.reports.exists():
                 reports = [report_submit(actor=riley, data=data) for data in demo_reports()]
@@ -179,6 +185,10 @@ class Command(BaseCommand):
                 f"  {account['username']:<6} {account['password']}  {account['role']}"
             )
         self.stdout.write(f"Also written to {path.relative_to(settings.BASE_DIR)} (mode 0600).")
+        self.stdout.write(
+            "Staff accounts also need a code from an authenticator app: add their totp_secret "
+            "to one, or print a current code with `manage.py demo_otp USERNAME`."
+        )
 
     @staticmethod
     def _work_on(reports: list[Any]) -> None:
@@ -214,10 +224,24 @@ class Command(BaseCommand):
         return {"username": username, "password": password, "role": role}
 
     @staticmethod
-    def _read(path: Path) -> dict[str, str]:
+    def _authenticator(username: str, secret: str | None) -> str:
+        """The demo staff account's confirmed TOTP device, kept if its secret is still known."""
+        user = User.objects.get(username=username)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None and secret and b32encode(device.bin_key).decode() == secret:
+            return secret
+        TOTPDevice.objects.filter(user=user).delete()
+        device = TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
+        return b32encode(device.bin_key).decode()
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, dict[str, str]]:
         try:
-            return {row["username"]: row["password"] for row in json.loads(path.read_text())}
-        except (OSError, ValueError, KeyError, TypeError):
+            rows = json.loads(path.read_text())
+            return {
+                row["username"]: {key: str(value) for key, value in row.items()} for row in rows
+            }
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}
 
     @staticmethod
