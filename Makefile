@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DJANGO_DEBUG=1
 
-.PHONY: run test lint format check-migrations clean bench
+.PHONY: run test lint format check-migrations clean bench audit
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ check-migrations: $(VENV)/.dev-deps
 
 test: lint check-migrations
 	$(VENV)/bin/pytest
+
+# Known vulnerabilities in the installed dependencies (PyPI's advisory data); fails on any found.
+audit: $(VENV)/.dev-deps
+	$(VENV)/bin/pip-audit --vulnerability-service pypi --skip-editable --progress-spinner off
 
 bench: $(VENV)/.dev-deps
 	$(PY) bench/case_list.py
