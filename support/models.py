@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -256,7 +257,7 @@ class Resource(models.Model):
     cost = models.CharField(max_length=16, blank=True)
     hours = models.CharField(max_length=64, blank=True)
     phone = models.CharField(max_length=64, blank=True)
-    website = models.URLField(blank=True)
+    website = models.URLField(blank=True, validators=[URLValidator(schemes=["http", "https"])])
     email = models.EmailField(blank=True)
     active = models.BooleanField(default=True)
 
@@ -265,6 +266,11 @@ class Resource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def web_link(self) -> str:
+        """The website, only if it is a web address (a row saved without validation may not be)."""
+        return self.website if self.website.lower().startswith(("https://", "http://")) else ""
 
 
 class MatchStatus(models.TextChoices):
