@@ -326,5 +326,7 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
         # One line per queued task is noise; failures still show.
         "django-q": {"level": "WARNING"},
+        # django-axes reports every sign-in and sign-out; lockouts are WARNING and still show.
+        "axes": {"level": "WARNING"},
     },
 }
