@@ -18,7 +18,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api import serializers as s
@@ -53,7 +52,6 @@ class SignInView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
 
     def get_authenticate_header(self, request: Request) -> str:
         return "Token"
@@ -133,7 +131,7 @@ class TaxonomyView(APIView):
 
     @extend_schema(
         summary="The vocabularies of reports: codes and their labels",
-        responses={200: TAXONOMY, **errors(401)},
+        responses={200: TAXONOMY, **errors(401, 429)},
     )
     def get(self, request: Request) -> Response:
         return Response(
@@ -150,9 +148,14 @@ NOT_REPORTER = "Only reporter accounts; or, with a session cookie, the CSRF chec
 class ReportListView(APIView):
     permission_classes = [IsReporter]
 
+    def get_throttles(self) -> list[Any]:
+        # Filing shares the pages' "submit" limit; listing is an ordinary read.
+        self.throttle_scope = "submit" if self.request.method == "POST" else "api"
+        return super().get_throttles()
+
     @extend_schema(
         summary="The caller's own reports, newest first",
-        responses={200: s.ReportSummary(many=True), **errors(401, 403, e403=NOT_REPORTER)},
+        responses={200: s.ReportSummary(many=True), **errors(401, 403, 429, e403=NOT_REPORTER)},
     )
     def get(self, request: Request) -> Response:
         reports = selectors.report_list(actor=request.user)
@@ -161,7 +164,10 @@ class ReportListView(APIView):
     @extend_schema(
         summary="File a report",
         request=s.ReportInput,
-        responses={201: s.ReportCreatedOut, **errors(400, 401, 403, 413, 415, e403=NOT_REPORTER)},
+        responses={
+            201: s.ReportCreatedOut,
+            **errors(400, 401, 403, 413, 415, 429, e403=NOT_REPORTER),
+        },
     )
     def post(self, request: Request) -> Response:
         data = s.ReportInput(data=request.data)
@@ -180,7 +186,7 @@ class ReportDetailView(APIView):
 
     @extend_schema(
         summary="One of the caller's reports, with its incidents and evidence",
-        responses={200: s.ReportOut, **errors(401, 404)},
+        responses={200: s.ReportOut, **errors(401, 404, 429)},
     )
     def get(self, request: Request, report_id: UUID) -> Response:
         report = selectors.report_get(actor=request.user, public_id=report_id)
@@ -188,7 +194,7 @@ class ReportDetailView(APIView):
 
     @extend_schema(
         summary="Erase a report and everything in it, for good",
-        responses={204: None, **errors(401, 403, 404)},
+        responses={204: None, **errors(401, 403, 404, 429)},
     )
     def delete(self, request: Request, report_id: UUID) -> Response:
         report = selectors.report_get(actor=request.user, public_id=report_id)
@@ -202,7 +208,7 @@ class IncidentCreateView(APIView):
     @extend_schema(
         summary="Add an incident to a report",
         request=s.IncidentInput,
-        responses={201: s.CreatedOut, **errors(400, 401, 403, 404, 413, 415)},
+        responses={201: s.CreatedOut, **errors(400, 401, 403, 404, 413, 415, 429)},
     )
     def post(self, request: Request, report_id: UUID) -> Response:
         report = selectors.report_get(actor=request.user, public_id=report_id)
@@ -228,6 +234,7 @@ class EvidenceCreateView(APIView):
                 404,
                 413,
                 415,
+                429,
                 e400="Refused: a file too large, empty or of a kind not accepted; or bad fields.",
                 e413="A form field other than the file is larger than the server accepts.",
                 e415="The body is not multipart/form-data.",
@@ -259,7 +266,7 @@ class EvidenceDownloadView(APIView):
 
     @extend_schema(
         summary="Download an evidence file, decrypted",
-        responses={**EVIDENCE_FILE, **errors(401, 404)},
+        responses={**EVIDENCE_FILE, **errors(401, 404, 429)},
     )
     def get(self, request: Request, report_id: UUID, evidence_id: UUID) -> HttpResponse:
         report = selectors.report_get(actor=request.user, public_id=report_id)
@@ -270,7 +277,6 @@ class EvidenceDownloadView(APIView):
 class AnonymousReportView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "submit"
 
     @extend_schema(
@@ -303,7 +309,7 @@ class StatisticsConsentView(APIView):
 
     @extend_schema(
         summary="Withdraw a report's consent to anonymized statistics",
-        responses={204: None, **errors(401, 403, 404)},
+        responses={204: None, **errors(401, 403, 404, 429)},
     )
     def delete(self, request: Request, report_id: UUID) -> Response:
         report = selectors.report_get(actor=request.user, public_id=report_id)

@@ -392,7 +392,7 @@ Written by `bench/escalation.py` (in `make bench`, after the case list) on {date
 
 Machine: {machine}. The whole run, data generation included, took {runtime:.0f} s.
 
-{size:,} open cases; `support.escalation.sweep(now=...)` climbs one rung on each overdue case:
+{size:,} open cases; `support.escalation.sweep(now=...)` takes the rung due on each overdue case:
 an `EscalationStep`, notifications, a timeline event sealed under the report's data key and an
 audit event, each case in its own transaction.
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 from django_otp.models import Device
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -39,25 +40,30 @@ def has_device(user: User) -> bool:
 
 @dataclass(frozen=True)
 class Enrolment:
-    """What the enrolment page shows: the secret for the person's own app, once, on their screen."""
+    """What the enrolment page shows: the secret for the person's own app, on their screen only.
+    `key` (hex) waits in their session until a code confirms it; nothing is stored before."""
 
+    key: str
     secret: str  # base32, as authenticator apps take it
     uri: str  # otpauth:// for the QR code
 
 
-def _base32(device: TOTPDevice) -> str:
-    return b32encode(device.bin_key).decode()
+def _pending_device(user: User, key: str | None) -> TOTPDevice:
+    """An unsaved device for `user`: with `key` if it is a well-formed pending key, else new."""
+    if not (key and len(key) == 40 and all(c in "0123456789abcdef" for c in key)):
+        key = secrets.token_hex(20)
+    return TOTPDevice(user=user, name=TOTP_NAME, key=key, confirmed=False)
 
 
-@transaction.atomic
-def totp_begin(user: User) -> Enrolment:
-    """Start (or resume) the user's own enrolment. Refused once a device is confirmed."""
+def totp_begin(user: User, pending: str | None = None) -> Enrolment:
+    """Start (or resume, with the pending key) the user's own enrolment. Writes nothing; refused
+    once a device is confirmed."""
     if has_device(user):
         raise DomainError(_("You already have an authenticator app set up."))
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
-    return Enrolment(secret=_base32(device), uri=device.config_url)
+    device = _pending_device(user, pending)
+    return Enrolment(
+        key=device.key, secret=b32encode(device.bin_key).decode(), uri=device.config_url
+    )
 
 
 def _normalise(code: str) -> str:
@@ -65,22 +71,26 @@ def _normalise(code: str) -> str:
 
 
 @transaction.atomic
-def totp_confirm(user: User, code: str) -> tuple[TOTPDevice, list[str]]:
-    """Confirm the pending device with a current code; returns it and fresh backup codes.
-    Audits second_factor.enrolled."""
-    device = (
-        TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
-        if not has_device(user)
-        else None
-    )
-    if device is None:
+def totp_confirm(user: User, pending: str | None, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the pending key with a current code from the app: the device is saved, with fresh
+    backup codes, which are returned. Audits second_factor.enrolled."""
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one enrolment at a time
+    if has_device(user):
+        raise DomainError(_("You already have an authenticator app set up."))
+    if not pending:
         raise DomainError(_("Start again: there is no authenticator app waiting to be set up."))
-    if not device.verify_token(_normalise(code)):
+    device = _pending_device(user, pending)
+    if device.key != pending:
+        raise DomainError(_("Start again: there is no authenticator app waiting to be set up."))
+    token = _normalise(code)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if not (token.isdigit() and totp.verify(int(token), tolerance=device.tolerance)):
         raise DomainError(
             {"code": [_("That code is not right. Check the time on your phone and try again.")]}
         )
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user).delete()
+    device.confirmed, device.last_t, device.drift = True, totp.t(), totp.drift
+    device.save()
     codes = _new_backup_codes(user)
     audit_record(actor=user, action="second_factor.enrolled", obj=user)
     return device, codes

@@ -55,6 +55,10 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "core/signup.html", {"form": form})
 
 
+# The key being set up waits in the person's own session until a code confirms it.
+PENDING_KEY = "recourse.pending_totp"
+
+
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=False):
@@ -72,15 +76,18 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
     form = EnrolForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            device, codes = second_factor.totp_confirm(user, form.cleaned_data["code"])
+            pending = request.session.get(PENDING_KEY)
+            device, codes = second_factor.totp_confirm(user, pending, form.cleaned_data["code"])
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:
+            request.session.pop(PENDING_KEY, None)
             request.session.cycle_key()
             otp_login(request, device)
             context = {"codes": codes, "next": _next_url(request), "first": True}
             return render(request, "core/backup_codes.html", context)
-    enrolment = second_factor.totp_begin(user)
+    enrolment = second_factor.totp_begin(user, request.session.get(PENDING_KEY))
+    request.session[PENDING_KEY] = enrolment.key
     qr = segno.make(enrolment.uri, error="m").svg_data_uri(scale=5, border=2)
     key = " ".join(textwrap.wrap(enrolment.secret, 4))
     context = {"form": form, "qr": qr, "key": key, "next": _next_url(request)}

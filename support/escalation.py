@@ -1,6 +1,6 @@
 """The escalation ladder. Each open case has a current deadline: its first response, then its
-next update. When a deadline passes, the ladder climbs one rung at a time, each rung once per
-deadline: remind the assignees (coordinators when nobody is assigned), then escalate to the
+next update. When a deadline passes, the ladder climbs rung by rung as each falls due, each rung
+once per deadline: remind the assignees (coordinators when nobody is assigned), then escalate to the
 coordinators, then notify the administrators. A response or update starts a new deadline, which
 clears the rungs still pending."""
 
@@ -101,6 +101,14 @@ def climb(*, case_id: int, now: datetime) -> int | None:
 
 
 def sweep(*, now: datetime | None = None) -> int:
-    """Climb one rung on every case that has one due. Runs every minute; safe to run twice."""
+    """Take every rung now due, in order, on every case that has one; returns how many cases
+    climbed. Runs every minute. Running it again at once changes nothing: after an outage the
+    rungs that fell due meanwhile are all taken in the first run, each once (SECURITY.md 20)."""
     now = now or timezone.now()
-    return sum(1 for case_id in overdue_ids(now=now) if climb(case_id=case_id, now=now))
+    climbed = 0
+    for case_id in overdue_ids(now=now):
+        if climb(case_id=case_id, now=now):
+            climbed += 1
+            while climb(case_id=case_id, now=now):
+                pass
+    return climbed

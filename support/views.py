@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.models import Role
@@ -206,16 +206,19 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @signed_in_staff
+@require_http_methods(["GET", "POST"])
 def notification_open(request: HttpRequest, notification_id: UUID) -> HttpResponse:
-    """Mark it read and go to the case, when the reader may see it."""
+    """Show a notification; a POST marks it read and goes on to the case, when the reader may
+    see it (a link in an e-mail only ever shows, so no other site can mark anything read)."""
     note = selectors.notification_get(actor=request.user, public_id=notification_id)
-    services.notification_read(actor=request.user, notification=note)
-    if (
+    case_open = (
         note.case is not None
         and selectors.case_visible(actor=request.user).filter(pk=note.case_id).exists()
-    ):
-        return redirect(note.case)
-    return render(request, "support/notification.html", {"note": note})
+    )
+    if request.method == "POST":
+        services.notification_read(actor=request.user, notification=note)
+        return redirect(note.case) if case_open else redirect("support:notifications")
+    return render(request, "support/notification.html", {"note": note, "case_open": case_open})
 
 
 @staff_required

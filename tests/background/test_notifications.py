@@ -244,13 +244,22 @@ def test_the_list_shows_only_my_notifications(coordinator, worker):
     assert "Something needs your attention" in body
 
 
-def test_opening_a_notification_marks_it_read_and_goes_to_the_case(secret_case, worker):
+def test_opening_a_notification_shows_it_and_its_button_marks_it_read_and_goes_to_the_case(
+    secret_case, worker
+):
     case, _ = secret_case
     notify(recipients=[worker], kind="reminder", case=case, key="k")
     note = _note(worker)
     before = timezone.now()
+    url = reverse("support:notification", args=[note.public_id])
 
-    response = web_client(worker).get(reverse("support:notification", args=[note.public_id]))
+    shown = web_client(worker).get(url)
+    assert shown.status_code == 200
+    assert "Open the case" in shown.content.decode()
+    note.refresh_from_db()
+    assert note.read_at is None
+
+    response = web_client(worker).post(url)
 
     assert response.status_code == 302
     assert response["Location"] == case.get_absolute_url()
@@ -268,12 +277,16 @@ def test_opening_a_notification_about_a_case_i_may_not_see_shows_the_generic_pag
     notify(recipients=[administrator], kind="administrators", case=case, key="k")
     note = _note(administrator)
 
-    response = web_client(administrator).get(reverse("support:notification", args=[note.public_id]))
+    url = reverse("support:notification", args=[note.public_id])
+    response = web_client(administrator).get(url)
 
     assert response.status_code == 200
     body = response.content.decode()
     assert "A case needs attention" in body
+    assert "ask a coordinator" in body
     assert not any(secret in body for secret in secrets.values())
+    marked = web_client(administrator).post(url)
+    assert marked["Location"] == reverse("support:notifications")
     note.refresh_from_db()
     assert note.read_at is not None
 

@@ -44,6 +44,11 @@ def signed_in_with_password(user) -> Client:
     return client
 
 
+def app_for(page: str) -> TOTPDevice:
+    """What a phone's authenticator app holds after scanning the enrolment page (unsaved)."""
+    return TOTPDevice(key=b32decode(secret_shown(page)).hex())
+
+
 def secret_shown(page: str) -> str:
     match = re.search(r'class="secret-key"[^>]*>([A-Z2-7 ]+)<', page)
     assert match, "the enrolment page shows the key"
@@ -82,16 +87,16 @@ def test_enrolling_shows_a_qr_code_drawn_here_and_the_key_then_confirms_with_a_c
     client = signed_in_with_password(user)
     page = client.get(ENROL).content.decode()
     assert re.search(r'<img class="qr" src="data:image/svg\+xml', page)
-    key = secret_shown(page)
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
-    assert b32decode(key) == device.bin_key
+    assert not TOTPDevice.objects.filter(user=user).exists(), "nothing is stored before a code"
+    app = app_for(page)
 
-    response = client.post(ENROL, {"code": totp_code(device), "next": "/staff/"})
+    response = client.post(ENROL, {"code": totp_code(app), "next": "/staff/"})
     assert response.status_code == 200
     codes = re.findall(
         r"<li><code>([0-9a-f]{5}-[0-9a-f]{5})</code></li>", response.content.decode()
     )
     assert len(codes) == second_factor.BACKUP_CODE_COUNT
+    assert TOTPDevice.objects.get(user=user).key == app.key
     assert TOTPDevice.objects.get(user=user).confirmed
     assert client.get(MY_CASES).status_code == 200
     assert AuditEvent.objects.filter(action="second_factor.enrolled").count() == 1
@@ -104,7 +109,7 @@ def test_a_wrong_code_at_enrolment_confirms_nothing():
     response = client.post(ENROL, {"code": "000000"})
     assert response.status_code == 200
     assert "not right" in response.content.decode()
-    assert not TOTPDevice.objects.get(user=user).confirmed
+    assert not TOTPDevice.objects.filter(user=user).exists()
     assert client.get("/insights/")["Location"].startswith(ENROL)
 
 
@@ -193,7 +198,21 @@ def test_one_person_cannot_enrol_or_read_another_persons_device():
     assert b32decode(secret_shown(page)) != device.bin_key
     assert TOTPDevice.objects.filter(user=owner).count() == 1
     client.post(ENROL, {"code": totp_code(device), "user": owner.pk})
-    assert not TOTPDevice.objects.get(user=other).confirmed
+    assert not TOTPDevice.objects.filter(user=other).exists()
+    assert TOTPDevice.objects.get(user=owner).key == device.key
+
+
+def test_confirming_needs_a_well_formed_pending_key_and_a_code_from_it():
+    user = UserFactory(role=Role.SUPPORT_WORKER)
+    forged = "ab" * 20
+    with pytest.raises(DomainError):
+        second_factor.totp_confirm(user, None, "123456")
+    with pytest.raises(DomainError):
+        second_factor.totp_confirm(user, "not-a-key", "123456")
+    with pytest.raises(DomainError):
+        second_factor.totp_confirm(user, forged, "000000")
+    device, _ = second_factor.totp_confirm(user, forged, totp_code(TOTPDevice(key=forged)))
+    assert (device.user, device.key, device.confirmed) == (user, forged, True)
 
 
 def test_an_enrolled_person_cannot_see_their_key_again():
@@ -275,9 +294,8 @@ def test_a_reporter_signs_in_with_a_password_alone_until_they_opt_in():
     client = signed_in_with_password(reporter)
     assert client.get(reverse("incidents:report_list")).status_code == 200
     page = client.get(ENROL).content.decode()
-    device = TOTPDevice.objects.get(user=reporter)
-    assert b32decode(secret_shown(page)) == device.bin_key
-    client.post(ENROL, {"code": totp_code(device)})
+    client.post(ENROL, {"code": totp_code(app_for(page))})
+    assert TOTPDevice.objects.get(user=reporter).confirmed
     assert client.get(reverse("incidents:report_list")).status_code == 200
 
     later = signed_in_with_password(reporter)
