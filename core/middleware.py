@@ -1,3 +1,4 @@
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, cast
@@ -8,12 +9,15 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware import csrf
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import second_factor
+from core.crypto.errors import CryptoError
 from core.models import STAFF_ROLES
+
+logger = logging.getLogger(__name__)
 
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
@@ -132,3 +136,26 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
         ):
             return True
         return super()._origin_verified(request)  # type: ignore[misc]
+
+
+class DamagedRecordMiddleware:
+    """A sealed record that fails to open (moved, truncated or altered: SECURITY.md 2) shows
+    nothing of it and says so plainly, instead of a bare server error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, CryptoError):
+            return None
+        logger.error("A sealed record failed to open at %s", request.path_info)
+        message = _(
+            "This record cannot be opened: it looks damaged, so nothing of it is shown. "
+            "The people who run this service have been told."
+        )
+        if _is_api(request):
+            return JsonResponse({"detail": message}, status=500)
+        return render(request, "core/damaged.html", {"message": message}, status=500)
