@@ -153,7 +153,7 @@ class CaseListView(APIView):
         parameters=[CaseFilterInput, *PAGE],
         responses={
             200: CASE_PAGE,
-            **errors(400, 401, 403, 404, e403=NOT_STAFF, e404="No such page."),
+            **errors(400, 401, 403, 404, 429, e403=NOT_STAFF, e404="No such page."),
         },
     )
     def get(self, request: Request) -> Response:
@@ -174,7 +174,7 @@ class CaseView(APIView):
 class CaseDetailView(CaseView):
     @extend_schema(
         summary="A case with its report, events, notes and messages (audited)",
-        responses={200: CaseOut, **errors(401, 404)},
+        responses={200: CaseOut, **errors(401, 404, 429)},
     )
     def get(self, request: Request, case_id: UUID) -> Response:
         view = selectors.case_open_content(actor=request.user, case=self.case(request, case_id))
@@ -187,7 +187,7 @@ class AssignmentsView(CaseView):
         request=AssignInput,
         responses={
             201: inline_serializer("Assigned", fields={"worker": serializers.CharField()}),
-            **errors(400, 401, 403, 404, 413, 415, e403=CSRF),
+            **errors(400, 401, 403, 404, 413, 415, 429, e403=CSRF),
         },
     )
     def post(self, request: Request, case_id: UUID) -> Response:
@@ -200,7 +200,7 @@ class AssignmentsView(CaseView):
 class AssignmentDetailView(CaseView):
     @extend_schema(
         summary="Take a support worker off a case (coordinators)",
-        responses={204: None, **errors(400, 401, 403, 404, e403=CSRF)},
+        responses={204: None, **errors(400, 401, 403, 404, 429, e403=CSRF)},
     )
     def delete(self, request: Request, case_id: UUID, username: str) -> Response:
         case = self.case(request, case_id)
@@ -220,7 +220,7 @@ class TransitionsView(CaseView):
     @extend_schema(
         summary="Move a case to another status",
         request=TransitionInput,
-        responses={200: CaseSummary, **errors(400, 401, 403, 404, 413, 415, e403=CSRF)},
+        responses={200: CaseSummary, **errors(400, 401, 403, 404, 413, 415, 429, e403=CSRF)},
     )
     def post(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
@@ -234,7 +234,7 @@ class SeverityView(CaseView):
     @extend_schema(
         summary="Change a case's severity, saying why",
         request=SeverityInput,
-        responses={200: CaseSummary, **errors(400, 401, 403, 404, 413, 415, e403=CSRF)},
+        responses={200: CaseSummary, **errors(400, 401, 403, 404, 413, 415, 429, e403=CSRF)},
     )
     def post(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
@@ -247,7 +247,7 @@ class SeverityView(CaseView):
 class NotesView(CaseView):
     @extend_schema(
         summary="A case's internal notes (audited)",
-        responses={200: EntryOut(many=True), **errors(401, 404)},
+        responses={200: EntryOut(many=True), **errors(401, 404, 429)},
     )
     def get(self, request: Request, case_id: UUID) -> Response:
         notes = selectors.case_notes(actor=request.user, case=self.case(request, case_id))
@@ -256,7 +256,7 @@ class NotesView(CaseView):
     @extend_schema(
         summary="Add an internal note to a case",
         request=TextInput,
-        responses={201: CreatedOut, **errors(400, 401, 403, 404, 413, 415, e403=CSRF)},
+        responses={201: CreatedOut, **errors(400, 401, 403, 404, 413, 415, 429, e403=CSRF)},
     )
     def post(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
@@ -267,7 +267,7 @@ class NotesView(CaseView):
 class CaseMessagesView(CaseView):
     @extend_schema(
         summary="The conversation with the reporter (audited)",
-        responses={200: EntryOut(many=True), **errors(401, 404)},
+        responses={200: EntryOut(many=True), **errors(401, 404, 429)},
     )
     def get(self, request: Request, case_id: UUID) -> Response:
         found = selectors.case_messages(actor=request.user, case=self.case(request, case_id))
@@ -276,7 +276,7 @@ class CaseMessagesView(CaseView):
     @extend_schema(
         summary="Write to the reporter",
         request=TextInput,
-        responses={201: CreatedOut, **errors(400, 401, 403, 404, 413, 415, e403=CSRF)},
+        responses={201: CreatedOut, **errors(400, 401, 403, 404, 413, 415, 429, e403=CSRF)},
     )
     def post(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
@@ -302,7 +302,7 @@ class CaseAuditView(CaseView):
         summary="The audit trail of a case and its report (coordinators; audited)",
         responses={
             200: AuditEntryOut(many=True),
-            **errors(401, 403, 404, e403="Only coordinators."),
+            **errors(401, 403, 404, 429, e403="Only coordinators."),
         },
     )
     def get(self, request: Request, case_id: UUID) -> Response:
@@ -320,7 +320,7 @@ class ReportMessagesView(APIView):
 
     @extend_schema(
         summary="The conversation about one of the caller's reports",
-        responses={200: EntryOut(many=True), **errors(401, 404)},
+        responses={200: EntryOut(many=True), **errors(401, 404, 429)},
     )
     def get(self, request: Request, report_id: UUID) -> Response:
         report = report_selectors.report_get(actor=request.user, public_id=report_id)
@@ -329,7 +329,7 @@ class ReportMessagesView(APIView):
     @extend_schema(
         summary="Write to the people handling one of the caller's reports",
         request=TextInput,
-        responses={201: CreatedOut, **errors(400, 401, 403, 404, 413, 415, e403=CSRF)},
+        responses={201: CreatedOut, **errors(400, 401, 403, 404, 413, 415, 429, e403=CSRF)},
     )
     def post(self, request: Request, report_id: UUID) -> Response:
         report = report_selectors.report_get(actor=request.user, public_id=report_id)
@@ -375,7 +375,7 @@ class ResourceListView(APIView):
     @extend_schema(
         summary="The resource directory, filtered",
         parameters=[ResourceFilterInput],
-        responses={200: ResourceOut(many=True), **errors(400, 401)},
+        responses={200: ResourceOut(many=True), **errors(400, 401, 429)},
     )
     def get(self, request: Request) -> Response:
         filters = ResourceFilters(**_valid(ResourceFilterInput, request.query_params))
@@ -394,7 +394,7 @@ class MatchOut(serializers.Serializer):
 class MatchesView(CaseView):
     @extend_schema(
         summary="The resources suggested for a case, best first",
-        responses={200: MatchOut(many=True), **errors(401, 404)},
+        responses={200: MatchOut(many=True), **errors(401, 404, 429)},
     )
     def get(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
@@ -419,7 +419,7 @@ class MatchDecisionView(CaseView):
                 "MatchDecided",
                 fields={"id": serializers.UUIDField(), "status": serializers.CharField()},
             ),
-            **errors(400, 401, 403, 404, 413, 415, e403=CSRF),
+            **errors(400, 401, 403, 404, 413, 415, 429, e403=CSRF),
         },
     )
     def post(self, request: Request, case_id: UUID, match_id: UUID, action: str) -> Response:

@@ -94,6 +94,7 @@ PERIOD = {"type": "string", "pattern": MONTH}
 COUNTS_PARAMETERS = [
     OpenApiParameter(
         "dimensions",
+        {"type": "string", "minLength": 1, "maxLength": 100},
         required=True,
         description="One or two different dimensions, separated by a comma, out of: "
         + ", ".join(DIMENSIONS),
@@ -118,7 +119,7 @@ class CountsView(APIView):
         parameters=COUNTS_PARAMETERS,
         responses={
             200: CountsOut,
-            **errors(400, 401, 403, e403="Only analysts."),
+            **errors(400, 401, 403, 429, e403="Only analysts."),
         },
     )
     def get(self, request: Request) -> Response:

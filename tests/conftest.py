@@ -1,7 +1,9 @@
+import importlib
 import shutil
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, UserFactory
@@ -82,3 +84,23 @@ def _force_login_with_second_factor(request, monkeypatch):
             session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+_AUDIT_MIGRATION = importlib.import_module("core.migrations.0002_audit_append_only")
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    """A database whose writes are committed to the file (for raw scans of it).
+
+    The audit table refuses DELETE (a trigger), which also stops Django from flushing the database
+    after a transactional test; so the audit rows are removed here first, with the trigger lifted
+    only for that and put back at once.
+    """
+    yield
+    with connection.cursor() as cursor:
+        for statement in _AUDIT_MIGRATION.SQLITE_REVERSE:
+            cursor.execute(statement)
+        cursor.execute("DELETE FROM core_auditevent")
+        for statement in _AUDIT_MIGRATION.SQLITE:
+            cursor.execute(statement)

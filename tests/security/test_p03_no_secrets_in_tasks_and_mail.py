@@ -86,7 +86,12 @@ def _file_reports(secrets: Secrets) -> tuple[APIClient, dict, dict]:
         )
     )
     secrets["receipt"] = anonymous["receipt"]
-    login = _ok(APIClient().post(f"{API}/anonymous/login/", {"receipt": anonymous["receipt"]}), 200)
+    login = _ok(
+        APIClient().post(
+            f"{API}/anonymous/login/", {"receipt": anonymous["receipt"]}, format="json"
+        ),
+        200,
+    )
     secrets["receipt-token"] = login["token"]
     return reporter, signed, anonymous
 
