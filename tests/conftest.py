@@ -91,16 +91,23 @@ _AUDIT_MIGRATION = importlib.import_module("core.migrations.0002_audit_append_on
 
 @pytest.fixture
 def committed_db(transactional_db):
-    """A database whose writes are committed to the file (for raw scans of it).
+    """A database whose writes are committed (for raw scans of it, or a live server).
 
-    The audit table refuses DELETE (a trigger), which also stops Django from flushing the database
-    after a transactional test; so the audit rows are removed here first, with the trigger lifted
-    only for that and put back at once.
+    The audit table refuses DELETE (and on PostgreSQL TRUNCATE) through triggers, which would
+    also stop Django from flushing the database after a transactional test. So the audit rows
+    are removed here with the triggers lifted only for that; the row triggers come back at once.
+    PostgreSQL's flush is a TRUNCATE, so its statement trigger stays off for the rest of the run
+    (tests/core/test_audit_postgres.py checks the whole set in a transaction of its own).
     """
     yield
+    lift, restore = {
+        "sqlite": (_AUDIT_MIGRATION.SQLITE_REVERSE, _AUDIT_MIGRATION.SQLITE),
+        "postgresql": (_AUDIT_MIGRATION.POSTGRES_REVERSE, _AUDIT_MIGRATION.POSTGRES),
+    }[connection.vendor]
     with connection.cursor() as cursor:
-        for statement in _AUDIT_MIGRATION.SQLITE_REVERSE:
+        for statement in lift:
             cursor.execute(statement)
         cursor.execute("DELETE FROM core_auditevent")
-        for statement in _AUDIT_MIGRATION.SQLITE:
-            cursor.execute(statement)
+        for statement in restore:
+            if "TRUNCATE" not in statement:
+                cursor.execute(statement)

@@ -605,8 +605,17 @@ def test_the_overdue_query_uses_the_partial_index(staff):
         found = escalation.overdue_ids(now=now)
     assert len(found) == 2
     assert len(captured.captured_queries) == 1
+    sql = captured.captured_queries[0]["sql"]
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN QUERY PLAN {captured.captured_queries[0]['sql']}")
+        if connection.vendor == "postgresql":
+            # A handful of rows: make the planner show what it would do on a large table.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = " ".join(str(row[0]) for row in cursor.fetchall())
+            assert "case_next_step_due" in plan
+            assert "Index Cond: (next_step_at <=" in plan
+            return
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
 
     assert "case_next_step_due" in plan

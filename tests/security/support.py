@@ -1,7 +1,9 @@
 """Helpers shared by the security tests: canaries, raw scans of what lies at rest, API clients."""
 
 import base64
+import os
 import secrets
+import subprocess
 from pathlib import Path
 
 from django.conf import settings
@@ -42,19 +44,41 @@ def encodings(text: str) -> dict[str, bytes | list[bytes]]:
     return forms
 
 
+def _media_files() -> list[Path]:
+    media = Path(settings.MEDIA_ROOT)
+    return [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
+
+
 def at_rest_paths() -> list[Path]:
-    """The test database file with its journals, and every file under MEDIA_ROOT."""
+    """The SQLite test database file with its journals, and every file under MEDIA_ROOT."""
     database = Path(settings.DATABASES["default"]["TEST"]["NAME"])
     paths = [database]
     paths += [Path(f"{database}{suffix}") for suffix in ("-journal", "-wal", "-shm")]
-    media = Path(settings.MEDIA_ROOT)
-    if media.exists():
-        paths += [path for path in media.rglob("*") if path.is_file()]
-    return [path for path in paths if path.is_file()]
+    return [path for path in paths if path.is_file()] + _media_files()
+
+
+def _postgres_dump() -> bytes:
+    """A full dump of the test database, as a backup of it would be (pg_dump, custom format
+    without compression, so the scan sees the stored bytes)."""
+    db = connection.settings_dict
+    pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+    pg_dump = str(pg_bin[-1] / "pg_dump") if pg_bin else "pg_dump"
+    env = {**os.environ, "PGPASSWORD": db["PASSWORD"] or ""}
+    return subprocess.run(  # noqa: S603 (the server's own dump tool)
+        [pg_dump, "-h", db["HOST"], "-p", str(db["PORT"]), "-U", db["USER"], "-Fc", "-Z0"]
+        + [db["NAME"]],
+        env=env,
+        capture_output=True,
+        check=True,
+    ).stdout
 
 
 def read_at_rest() -> dict[Path, bytes]:
-    """Close every connection (so SQLite has written everything out), then read the raw bytes."""
+    """The raw bytes of the database and the media files. SQLite: every connection is closed
+    (so everything is written out) and the files read. PostgreSQL: a dump of the database."""
+    if connection.vendor == "postgresql":
+        blobs = {Path("pg_dump"): _postgres_dump()}
+        return blobs | {path: path.read_bytes() for path in _media_files()}
     assert connection.settings_dict["NAME"] == settings.DATABASES["default"]["TEST"]["NAME"]
     connections.close_all()
     return {path: path.read_bytes() for path in at_rest_paths()}
