@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DJANGO_DEBUG=1
 
-.PHONY: run test lint format check-migrations clean bench audit
+.PHONY: run test test-postgres lint format check-migrations clean bench audit
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ check-migrations: $(VENV)/.dev-deps
 test: lint check-migrations
 	$(VENV)/bin/pytest
 
+# The whole suite again on PostgreSQL and Redis: throwaway servers on loopback, removed after.
+test-postgres: $(VENV)/.dev-deps
+	@set -e; dir=$$(mktemp -d); trap 'scripts/services stop "$$dir"' EXIT; \
+	export $$(scripts/services start "$$dir"); \
+	echo "On $$DATABASE_URL and $$REDIS_URL"; \
+	$(VENV)/bin/pytest
+
 # Known vulnerabilities in the installed dependencies (PyPI's advisory data); fails on any found.
 audit: $(VENV)/.dev-deps
 	$(VENV)/bin/pip-audit --vulnerability-service pypi --skip-editable --progress-spinner off
@@ -48,6 +55,9 @@ bench: $(VENV)/.dev-deps
 	$(PY) bench/case_list.py
 	$(PY) bench/escalation.py
 	$(PY) bench/insights.py
+	$(PY) bench/submission.py
+	$(PY) bench/upload.py
+	$(PY) bench/http_load.py
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff format .

@@ -21,7 +21,7 @@ def _env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "RECOURSE_", "DATABASE_URL", "PYTHON"))
+        if not name.startswith(("DJANGO_", "RECOURSE_", "DATABASE_URL", "REDIS_URL", "PYTHON"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="core.settings",

@@ -152,8 +152,12 @@ def small(text: str) -> bool:
 
 def set_next_id(table: str, value: int) -> None:
     """Make the next row of `table` take an id nobody would write by chance."""
-    assert connection.vendor == "sqlite"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [f'"{table}"', value]
+            )
+            return
         cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
         cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, value])
 
