@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from core import views
+from core import health, views
 from core.throttling import rate_limited
 
 core_patterns = [
@@ -40,4 +40,5 @@ urlpatterns = [
         name="api_docs",
     ),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]

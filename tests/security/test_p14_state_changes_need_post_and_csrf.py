@@ -151,6 +151,7 @@ PAGES: dict[str, tuple[str, bool]] = {
     "schema": ("anonymous visitor", False),
     "api_docs": ("anonymous visitor", False),
     "api:not_found": ("anonymous visitor", False),
+    "healthz": ("anonymous visitor", False),
 }
 
 
