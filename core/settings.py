@@ -272,7 +272,7 @@ REST_KNOX = {
 
 # Tasks: the ORM broker on the default database unless REDIS_URL names a Redis server, which then
 # also serves as the cache. retry > timeout > the longest task (each runs in well under a minute).
-REDIS_URL = os.environ.get("REDIS_URL") or None
+REDIS_URL = env_secret("REDIS_URL") or None
 Q_CLUSTER: dict[str, object] = {
     "name": "recourse",
     "workers": 2,
