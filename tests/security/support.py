@@ -1,6 +1,7 @@
 """Helpers shared by the security tests: canaries, raw scans of what lies at rest, API clients."""
 
 import base64
+import json
 import os
 import secrets
 import subprocess
@@ -169,3 +170,13 @@ def tables_holding(texts: list[str]) -> set[str]:
     """Tables with a value containing any of `texts`, in any letter case."""
     needles = {variant.encode() for text in texts for variant in (text, text.lower(), text.upper())}
     return {table for table, value in stored_values() if any(n in value for n in needles)}
+
+
+def production_settings(tmp_path: Path, script: str) -> dict:
+    """What `script` prints (JSON) with the settings as production loads them: DJANGO_DEBUG
+    unset, nothing from the test run's environment."""
+    from tests.core.test_settings import SECRET, _run
+
+    result = _run(tmp_path, ["-c", script], DJANGO_SECRET_KEY=SECRET)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])

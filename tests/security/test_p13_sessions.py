@@ -4,10 +4,6 @@ server; cookies are Secure in production, HttpOnly and SameSite=Strict.
 
 Time passes by moving the session's own clock ("recourse.started" / "recourse.seen") back."""
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +17,7 @@ from knox.models import AuthToken
 from core.middleware import SESSION_SEEN, SESSION_STARTED
 from core.models import User
 from tests.factories import PASSWORD, UserFactory
-from tests.security.support import API, token_client
+from tests.security.support import API, production_settings, token_client
 from tests.support.factories import coordinator_user
 
 pytestmark = pytest.mark.django_db
@@ -252,32 +248,6 @@ print(json.dumps({name: getattr(settings, name) for name in [
     "CSRF_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE",
 ]}))
 """
-
-
-def production_settings(tmp_path: Path, script: str) -> dict:
-    """The settings as production loads them: DJANGO_DEBUG unset, nothing from the test run."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "RECOURSE_", "DATABASE_URL", "PYTHON"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="core.settings",
-        DJANGO_SECRET_KEY="a-production-like-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        PYTHONPATH=str(REPO_ROOT),
-    )
-    result = subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", script],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout)
 
 
 def test_in_production_both_cookies_are_secure_httponly_and_samesite_strict(tmp_path):

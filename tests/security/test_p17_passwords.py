@@ -2,11 +2,7 @@
 characters) with no composition rules; common passwords and ones like the username are refused.
 The rules hold both on the sign-up page and in the service behind it."""
 
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +12,7 @@ from django.urls import reverse
 from core.errors import DomainError
 from core.models import User
 from core.services import account_signup
+from tests.security.support import production_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -72,28 +69,7 @@ print(json.dumps({
 
 
 def test_production_settings_hash_with_the_projects_argon2id_at_a_real_cost(tmp_path):
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "RECOURSE_", "DATABASE_URL", "PYTHON"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="core.settings",
-        DJANGO_SECRET_KEY="a-production-like-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        PYTHONPATH=str(REPO_ROOT),
-    )
-    result = subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", SHOW_HASHING],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    shown = json.loads(result.stdout)
+    shown = production_settings(tmp_path, SHOW_HASHING)
 
     assert shown["hashers"] == ["core.hashers.RecourseArgon2PasswordHasher"]
     assert shown["algorithm"] == "argon2"
