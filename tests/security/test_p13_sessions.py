@@ -4,8 +4,6 @@ server; cookies are Secure in production, HttpOnly and SameSite=Strict.
 
 Time passes by moving the session's own clock ("recourse.started" / "recourse.seen") back."""
 
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -238,7 +236,6 @@ def test_the_csrf_cookie_is_httponly_and_samesite_strict():
     assert cookie["samesite"] == "Strict"
 
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SHOW_COOKIE_SETTINGS = """
 import json, django
 django.setup()

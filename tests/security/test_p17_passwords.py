@@ -3,7 +3,6 @@ characters) with no composition rules; common passwords and ones like the userna
 The rules hold both on the sign-up page and in the service behind it."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import check_password
@@ -16,7 +15,6 @@ from tests.security.support import production_settings
 
 pytestmark = pytest.mark.django_db
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SIGNUP = reverse("core:signup")
 
 ELEVEN = "plumriverbo"  # 11 characters, nothing else wrong with it
