@@ -19,6 +19,9 @@ class KeyOwner(Protocol):
     def _meta(self) -> object: ...
 
 
+_FRESH_KEY = "_recourse_fresh_data_key"
+
+
 def _owner_type(owner: KeyOwner) -> str:
     return owner._meta.label_lower  # type: ignore[attr-defined]
 
@@ -45,11 +48,17 @@ def data_key_create(owner: KeyOwner) -> bytes:
             context=_context(otype, owner.public_id, RecipientKind.KEYRING, SYSTEM),
         ),
     )
+    # The service that made the key seals with it again in the same request (filing a report
+    # opens its case): keep it on this instance, so it is not read back and unwrapped at once.
+    owner.__dict__[_FRESH_KEY] = dek
     return dek
 
 
 def data_key(owner: KeyOwner) -> bytes:
     """Unwrap `owner`'s data key. Raises KeyWrap.DoesNotExist once the owner was crypto-shredded."""
+    fresh = owner.__dict__.get(_FRESH_KEY)
+    if fresh is not None:
+        return fresh
     otype = _owner_type(owner)
     wrap = KeyWrap.objects.get(
         owner_type=otype,
@@ -67,6 +76,7 @@ def data_key(owner: KeyOwner) -> bytes:
 
 def data_key_destroy(owner: KeyOwner) -> int:
     """Crypto-shred: delete every wrap, after which no key on earth opens the owner's content."""
+    owner.__dict__.pop(_FRESH_KEY, None)
     deleted, _ = KeyWrap.objects.filter(
         owner_type=_owner_type(owner), owner_id=owner.public_id
     ).delete()

@@ -12,7 +12,7 @@ from core.crypto import envelope, sealed
 from core.crypto import keyring as keyring_module
 from core.crypto.errors import CryptoError, KeyringError
 from core.crypto.keyring import load_keyring, new_keyring
-from core.keys import data_key, data_key_create
+from core.keys import data_key, data_key_create, data_key_destroy
 from core.models import AuditEvent, KeyWrap
 from incidents.models import Report
 from incidents.selectors import report_open
@@ -311,4 +311,13 @@ def test_data_key_of_an_unknown_kek_is_a_keyring_error(keyring_file):
     report = make_report()
     KeyWrap.objects.filter(owner_id=report.public_id).update(kek_id="k7")
     with pytest.raises(KeyringError, match="k7"):
+        data_key(type(report).objects.get(pk=report.pk))
+
+
+def test_the_key_just_made_is_not_read_back_but_a_loaded_owner_reads_it(keyring_file):
+    report = make_report()
+    loaded = type(report).objects.get(pk=report.pk)
+    assert data_key(report) == data_key(loaded)
+    data_key_destroy(report)
+    with pytest.raises(KeyWrap.DoesNotExist):
         data_key(report)
