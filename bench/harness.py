@@ -245,18 +245,25 @@ def machine(*packages: str, postgres: bool = True) -> str:
 # --- docs/performance.md ---------------------------------------------------------------------
 
 
+DOC = ROOT / "docs" / "performance.md"
+
+
+def write_block(name: str, text: str) -> None:
+    """Replace the bench's `<!-- name:start/end -->` block in docs/performance.md, or append it;
+    the rest of the page is left as it is."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
+    if start in doc and end in doc.split(start, 1)[1]:
+        before, rest = doc.split(start, 1)
+        after = rest.split(end, 1)[1]
+    else:
+        before, after = doc.rstrip("\n") + "\n\n", "\n"
+    DOC.write_text(f"{before}{start}\n{text.rstrip()}\n{end}{after}", encoding="utf-8")
+
+
 def write_doc_block(name: str, text: str) -> None:
-    """Through the shared writer (bench.common.write_block); not in a `--quick` run. Importing
-    bench.common configures bench.settings, which makes two empty temporary folders as it is
-    imported: removed here."""
+    """write_block, except in a `--quick` run, which leaves the page alone."""
     if QUICK:
         progress(f"--quick: the {name} block of docs/performance.md is left as it was")
         return
-    from bench.common import write_block
-
     write_block(name, text)
-    import bench.settings
-    import core.settings_test
-
-    shutil.rmtree(bench.settings.BENCH_DIR, ignore_errors=True)
-    shutil.rmtree(core.settings_test._TMP, ignore_errors=True)
