@@ -48,8 +48,8 @@ class CaseSummary(serializers.Serializer):
     last_update_at = serializers.DateTimeField(allow_null=True)
     assignees = serializers.SerializerMethodField()
 
-    def get_assignees(self, case: Any) -> list[str]:
-        return [user.username for user in selectors.assignees(case)]
+    def get_assignees(self, case: selectors.CaseRow) -> list[str]:
+        return case.assignees
 
 
 class EntryOut(serializers.Serializer):
@@ -160,8 +160,9 @@ class CaseListView(APIView):
         filters = CaseFilters(**_valid(CaseFilterInput, request.query_params))
         cases = selectors.case_all(actor=request.user, filters=filters)
         paginator = CasePagination()
-        page = paginator.paginate_queryset(cases, request, view=self)
-        return paginator.get_paginated_response(CaseSummary(page, many=True).data)
+        page = paginator.paginate_queryset(selectors.case_rows(cases), request, view=self)
+        rows = selectors.case_rows_page(page or [])
+        return paginator.get_paginated_response(CaseSummary(rows, many=True).data)
 
 
 class CaseView(APIView):
@@ -227,7 +228,7 @@ class TransitionsView(CaseView):
         case = services.case_transition(
             actor=request.user, case=case, **_valid(TransitionInput, request.data)
         )
-        return Response(CaseSummary(case).data)
+        return Response(CaseSummary(selectors.case_row(case)).data)
 
 
 class SeverityView(CaseView):
@@ -241,7 +242,7 @@ class SeverityView(CaseView):
         case = services.case_set_severity(
             actor=request.user, case=case, **_valid(SeverityInput, request.data)
         )
-        return Response(CaseSummary(case).data)
+        return Response(CaseSummary(selectors.case_row(case)).data)
 
 
 class NotesView(CaseView):

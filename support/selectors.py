@@ -2,7 +2,8 @@
 every case; a support worker sees the cases whose permission row names them; nobody else sees
 any. Not visible and not existing are the same 404. Reading case content writes an audit event."""
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -154,6 +155,77 @@ def case_all(*, actor: User, filters: CaseFilters) -> QuerySet[Case]:
             response_due_at__lt=timezone.now(),
         )
     return cases.order_by("rank", "created_at")
+
+
+@dataclass(frozen=True)
+class ReportRef:
+    public_id: UUID
+    region: str
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case as a list shows it, read as plain values: no model instances, no content."""
+
+    public_id: UUID
+    report: ReportRef
+    status: str
+    severity: str
+    created_at: datetime
+    response_due_at: datetime
+    first_response_at: datetime | None
+    last_update_at: datetime | None
+    assignees: list[str]  # usernames, in order
+
+
+_ROW_FIELDS = (
+    "pk",
+    "public_id",
+    "report__public_id",
+    "report__region",
+    "status",
+    "severity",
+    "created_at",
+    "response_due_at",
+    "first_response_at",
+    "last_update_at",
+)
+
+
+def case_rows(cases: QuerySet[Case]) -> QuerySet[Case, dict[str, Any]]:
+    """A case query from a selector above (so only what the actor may see), in its order, as
+    plain values to count and slice; case_rows_page turns a slice of it into CaseRows."""
+    return cases.prefetch_related(None).values(*_ROW_FIELDS)
+
+
+def case_rows_page(values: Iterable[dict[str, Any]]) -> list[CaseRow]:
+    """One page of case_rows, with every case's assignees read in one query."""
+    page = list(values)
+    names: dict[int, list[str]] = defaultdict(list)
+    work = _work_rows().filter(content_object_id__in=[row["pk"] for row in page])
+    for case_id, username in work.order_by("user__username").values_list(
+        "content_object_id", "user__username"
+    ):
+        names[case_id].append(username)
+    return [
+        CaseRow(
+            public_id=row["public_id"],
+            report=ReportRef(public_id=row["report__public_id"], region=row["report__region"]),
+            status=row["status"],
+            severity=row["severity"],
+            created_at=row["created_at"],
+            response_due_at=row["response_due_at"],
+            first_response_at=row["first_response_at"],
+            last_update_at=row["last_update_at"],
+            assignees=names[row["pk"]],
+        )
+        for row in page
+    ]
+
+
+def case_row(case: Case) -> CaseRow:
+    """One case the actor already got through case_get, read again as a CaseRow."""
+    return case_rows_page(case_rows(Case.objects.filter(pk=case.pk)))[0]
 
 
 def assignees(case: Case) -> list[User]:

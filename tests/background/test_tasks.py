@@ -1,5 +1,6 @@
 """Issue 4, tasks: each takes ids, is idempotent (a second run changes nothing), is queued after
-commit with the ids alone, and the schedule and cluster settings are as the design says."""
+commit (or in the same transaction, when the queue is in the database) with the ids
+alone, and the schedule and cluster settings are as the design says."""
 
 from datetime import timedelta
 from io import StringIO
@@ -9,9 +10,11 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from django_q.conf import Conf
-from django_q.models import Schedule, Task
+from django_q.models import OrmQ, Schedule, Task
+from django_q.signing import SignedPackage
 from rest_framework.test import APIClient
 
 from core.models import AuditEvent
@@ -211,6 +214,58 @@ def test_submission_queues_triage_after_commit_with_the_case_id_alone(
         callbacks[0]()
 
     queued.assert_called_once_with("support.tasks.case_triage", report.case.pk)
+
+
+@pytest.fixture
+def queue_in_the_database():
+    """django-q2 as deployed without Redis: the ORM broker on this database, a cluster running
+    the tasks (not inline, as the test settings have it)."""
+    with mock.patch.object(Conf, "ORM", "default"), mock.patch.object(Conf, "SYNC", False):
+        yield
+
+
+def _queued() -> list:
+    return list(OrmQ.objects.values_list("payload", flat=True))
+
+
+def test_with_the_queue_in_the_database_filing_stores_its_task_in_its_own_transaction(
+    queue_in_the_database, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        report = make_report()
+        assert len(_queued()) == 1  # written before the commit, in the same transaction
+
+    assert callbacks == []  # nothing left to do after the commit
+    task = SignedPackage.loads(_queued()[0])
+    assert (task["func"], task["args"]) == ("support.tasks.case_triage", (report.case.pk,))
+
+
+def test_with_the_queue_in_the_database_a_rolled_back_filing_leaves_no_task(
+    queue_in_the_database,
+):
+    def file_then_fail() -> None:
+        with transaction.atomic():
+            make_report()
+            raise RuntimeError("the request failed after filing")
+
+    with pytest.raises(RuntimeError):
+        file_then_fail()
+
+    assert _queued() == []
+    assert not Case.objects.exists()
+
+
+def test_with_redis_the_task_waits_for_the_commit(django_capture_on_commit_callbacks):
+    with (
+        mock.patch.object(Conf, "ORM", None),
+        mock.patch.object(Conf, "SYNC", False),
+        mock.patch("core.tasks.async_task") as queued,
+        django_capture_on_commit_callbacks() as callbacks,
+    ):
+        make_report()
+        assert queued.call_count == 0
+
+    assert len(callbacks) == 1
 
 
 def test_a_new_incident_queues_triage_again_after_commit(db, django_capture_on_commit_callbacks):

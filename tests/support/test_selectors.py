@@ -256,6 +256,23 @@ def test_the_api_list_applies_its_filters_and_refuses_unknown_values(coordinator
     assert "severity" in wrong.json()
 
 
+def test_the_api_list_rows_are_the_cases_in_the_selectors_order_with_their_fields(
+    coordinator, spread
+):
+    expected = list(selectors.case_all(actor=coordinator, filters=CaseFilters()))
+
+    rows = token_client(coordinator).get("/api/v1/cases/").json()["results"]
+
+    assert [row["id"] for row in rows] == [str(case.public_id) for case in expected]
+    for row, case in zip(rows, expected, strict=True):
+        assert row["report"] == str(case.report.public_id)
+        assert row["region"] == case.report.region
+        assert (row["status"], row["severity"]) == (case.status, case.severity)
+        assert row["response_due_at"] is not None
+        assert row["assignees"] == sorted(u.username for u in selectors.assignees(case))
+    assert {tuple(row["assignees"]) for row in rows} >= {(), ("wren",), ("sam", "wren")}
+
+
 def test_a_workers_all_cases_view_is_still_only_their_own(coordinator, worker, spread):
     assert _filtered(worker) == _named(
         spread, "triaged-high-toronto-wren", "progress-low-northwestern-both"
