@@ -51,13 +51,12 @@ test-postgres: $(VENV)/.dev-deps
 audit: $(VENV)/.dev-deps
 	$(VENV)/bin/pip-audit --vulnerability-service pypi --skip-editable --progress-spinner off
 
+# Every bench on SQLite and on a throwaway PostgreSQL server (as test-postgres starts it).
+BENCHES := case_list escalation insights submission upload http_load
 bench: $(VENV)/.dev-deps
-	$(PY) bench/case_list.py
-	$(PY) bench/escalation.py
-	$(PY) bench/insights.py
-	$(PY) bench/submission.py
-	$(PY) bench/upload.py
-	$(PY) bench/http_load.py
+	@set -e; dir=$$(mktemp -d); trap 'scripts/services stop "$$dir"' EXIT; \
+	export $$(scripts/services start "$$dir"); \
+	for name in $(BENCHES); do $(PY) bench/$$name.py; done
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff format .

@@ -1,75 +1,89 @@
-"""Benchmark the escalation sweep (support.escalation.sweep) over 100,000 open cases.
+"""Benchmark the escalation sweep (support.escalation.sweep) over 100,000 open cases, on SQLite
+and, when DATABASE_URL names a PostgreSQL server, on PostgreSQL too.
 
-Run with `make bench`, after bench/case_list.py. The sweep runs every minute, so two costs matter:
-the work per overdue case (each climb is its own transaction: ladder step, notifications, sealed
-timeline event, audit event) and the cost of finding the overdue cases, which must follow the
-overdue count, not the number of open cases. Measured: a full sweep with 1% (1,000) and 0.1%
-(100) of the cases overdue, each from the same restored rows, and the empty sweep at 10,000 and
-100,000 cases with its query plan. bench/case_list.py rewrites docs/performance.md whole, so this
-bench runs second and replaces only its own block between the markers below (appending it if
-absent).
+Run with `make bench` or `.venv/bin/python bench/escalation.py`; with DATABASE_URL naming a
+PostgreSQL server it also runs there, in a database of its own (recourse_bench_escalation,
+created and dropped). `--quick` measures small sizes a few times and leaves the docs alone.
+
+The sweep runs every minute, so two costs matter: the work per overdue case (each climb is its
+own transaction: ladder step, notifications, sealed timeline event, audit event) and the cost of
+finding the overdue cases, which must follow the overdue count, not the number of open cases.
+Measured on each database: a full sweep with 1% (1,000) and 0.1% (100) of the cases overdue,
+each from the same restored rows, and the empty sweep at 10,000 and 100,000 cases with the query
+plan of overdue_ids. Each database is measured by a fresh process (bench/harness.py) on
+production settings (bench.settings_bench); this bench replaces only its own block of
+docs/performance.md.
 """
 
-# ruff: noqa: E402  (Django must be configured before models are imported)
+from __future__ import annotations
 
 import inspect
-import os
-import platform
 import random
 import re
-import sqlite3
-import statistics
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `python bench/escalation.py` puts bench/, not the project, first
-    sys.path.insert(0, str(ROOT))
-# Forced, not defaulted: an inherited core.settings would point the bench at the real database.
-os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django
+from bench import harness  # noqa: E402
 
-django.setup()
+if TYPE_CHECKING:  # the parent process imports no Django
+    from core.models import User
+    from incidents.models import Report
+    from support.models import Case
 
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.core.management import call_command
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
-
-from bench.common import DOC, remove_temporary_folders, write_block
-from core.keys import data_key_create
-from core.models import Role, User
-from incidents.models import Report
-from incidents.taxonomy import Region, ReporterRole
-from support import escalation, rules
-from support.escalation import overdue_ids, sweep
-from support.models import Case, CaseEvent, CaseStatus, EscalationStep, Notification, Severity
-
-SIZES = (10_000, 100_000)
-OVERDUE = (1_000, 100)  # 1% and 0.1% of the largest size
-RUNS = {1_000: 3, 100: 5}  # timed sweeps per overdue count, each from restored rows
-EMPTY_WARMUP = 3
-EMPTY_REPEATS = 30
+SCRIPT = Path(__file__).resolve()
+SIZES = (1_000, 10_000) if harness.QUICK else (10_000, 100_000)  # open cases
+OVERDUE = (100, 10) if harness.QUICK else (1_000, 100)  # 1% and 0.1% of the largest size
+# Timed sweeps per overdue count, each from restored rows.
+RUNS = dict(zip(OVERDUE, (1, 2) if harness.QUICK else (3, 5), strict=True))
+FIRST_SWEEP = 10  # overdue cases of the untimed sweep before the timed ones
+EMPTY_WARMUP = 1 if harness.QUICK else 3
+EMPTY_REPEATS = 5 if harness.QUICK else 30
 COORDINATORS = 3
 ADMINISTRATORS = 2
 BATCH = 5_000
 SEED = 2025
-# Status mix of the open cases: all watched by the ladder; in progress means already answered,
-# so those cases run on their update deadline instead of the first-response one.
-STATUSES = [CaseStatus.NEW] * 3 + [CaseStatus.TRIAGED] * 3 + [CaseStatus.IN_PROGRESS] * 4
+# Status mix of the open cases (CaseStatus values): all watched by the ladder; in progress means
+# already answered, so those cases run on their update deadline instead of the first-response one.
+STATUSES = ["new"] * 3 + ["triaged"] * 3 + ["in_progress"] * 4
 INDEX = "case_next_step_due"
-SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}  # PRAGMA synchronous's numbers
 # The fields a sweep changes on a case, and so the fields restored before each timed sweep.
 FIELDS = ["response_due_at", "update_due_at", "escalation_level", "escalated_at", "next_step_at"]
+# Seconds one database's measuring process may take, data generation included: a few minutes on
+# two busy cores.
+TIMEOUT = 1_200
 
+
+class EmptyTimes(TypedDict):
+    size: int  # open cases
+    overdue_ids: float  # median ms of finding nothing due
+    sweep: float  # median ms of a whole sweep with nothing due
+
+
+class SweepTimes(TypedDict):
+    overdue: int
+    seconds: list[float]  # each timed sweep
+
+
+class Measured(TypedDict):
+    """What a measuring process answers for its database."""
+
+    empty: list[EmptyTimes]
+    plan: str  # of overdue_ids at the largest size: EXPLAIN QUERY PLAN, or PostgreSQL's EXPLAIN
+    sweeps: list[SweepTimes]
+    statements: list[int]  # SQL statements of one climb taking rung 1, 2 and 3
+    limit: int  # the most cases one sweep takes (overdue_ids's limit)
+    timeout: int  # the task timeout of Q_CLUSTER
+    sqlite: str  # journal_mode and synchronous on SQLite, empty on PostgreSQL
+
+
+# --- the measuring process: data -------------------------------------------------------------
 
 Row = dict[str, Any]  # a case's FIELDS
 
@@ -86,23 +100,14 @@ class Bench:
     future: dict[int, Row] = field(default_factory=dict)
 
 
-@dataclass
-class Results:
-    empty: dict[int, dict[str, float]]  # open cases -> median ms of each empty call
-    plan: str
-    sweeps: dict[int, list[float]]  # overdue cases -> seconds of each timed sweep
-    queries: dict[int, int]  # rung taken -> SQL statements of one climb, BEGIN and COMMIT too
-    machine: str
-    runtime: float = 0.0
-
-
-# --- data ------------------------------------------------------------------------------------
-
-
 def create_people() -> User:
     """The reporter who owns every report, and the coordinators and administrators the ladder
     notifies. Nobody has an e-mail address, so no e-mail task is queued: the bench measures the
     sweep, not the mail transport. Passwords are unusable (no Argon2 hashing)."""
+    from django.contrib.auth.hashers import make_password
+
+    from core.models import Role, User
+
     staff = [(Role.COORDINATOR, COORDINATORS), (Role.ADMINISTRATOR, ADMINISTRATORS)]
     User.objects.bulk_create(
         [
@@ -117,18 +122,22 @@ def create_people() -> User:
 def schedule(case: Case, *, due: datetime, level: int) -> None:
     """Put the case's current deadline at `due` with `level` rungs already taken, and let the
     app's own reschedule() set next_step_at, so every row is one the app could have written."""
+    from support.escalation import reschedule
+
     if case.first_response_at is None:
         case.response_due_at = due
     else:
         case.update_due_at = due
     case.escalation_level = level
     case.escalated_at = due if level >= 2 else None
-    escalation.reschedule(case)
+    reschedule(case)
 
 
 def new_case(report: Report, now: datetime, rng: random.Random) -> Case:
     """An open case whose next rung falls due 1 to 72 hours after `now`."""
-    status = rng.choice(STATUSES)
+    from support.models import Case, CaseStatus, Severity
+
+    status = CaseStatus(rng.choice(STATUSES))
     case = Case(report=report, severity=rng.choice(Severity.values), status=status)
     case.response_due_at = now - timedelta(hours=1)  # replaced by schedule() unless answered
     if status == CaseStatus.IN_PROGRESS:
@@ -137,31 +146,61 @@ def new_case(report: Report, now: datetime, rng: random.Random) -> Case:
     return case
 
 
-@transaction.atomic
 def create_cases(count: int, bench: Bench, rng: random.Random) -> None:
     """`count` reports, each with its open case. Sealed fields hold a dummy byte: nothing is
     opened, and only the overdue candidates need a data key (see choose_candidates)."""
-    reports = Report.objects.bulk_create(
-        [
-            Report(
-                reporter=bench.reporter,
-                role=rng.choice(ReporterRole.values),
-                region=rng.choice(Region.values),
-                municipality_sealed=b"x",
-                contact_sealed=b"x",
-            )
-            for _ in range(count)
-        ],
-        batch_size=BATCH,
-    )
-    Case.objects.bulk_create(
-        [new_case(report, bench.now, rng) for report in reports], batch_size=BATCH
-    )
+    from django.db import transaction
+
+    from incidents.models import Report
+    from incidents.taxonomy import Region, ReporterRole
+    from support.models import Case
+
+    with transaction.atomic():
+        reports = Report.objects.bulk_create(
+            [
+                Report(
+                    reporter=bench.reporter,
+                    role=rng.choice(ReporterRole.values),
+                    region=rng.choice(Region.values),
+                    municipality_sealed=b"x",
+                    contact_sealed=b"x",
+                )
+                for _ in range(count)
+            ],
+            batch_size=BATCH,
+        )
+        Case.objects.bulk_create(
+            [new_case(report, bench.now, rng) for report in reports], batch_size=BATCH
+        )
 
 
-def longest_window() -> timedelta:
-    """The longest deadline window: that long after its deadline, a case has every rung due."""
-    return max(max(rules.response_deadline(s), rules.update_deadline(s)) for s in Severity.values)
+def analyze() -> None:
+    """On PostgreSQL, refresh the planner's statistics, as autovacuum keeps them on a live
+    database; the bulk inserts here would otherwise leave them to an autovacuum run at a moment
+    of its choosing, possibly in the middle of the timing. SQLite: nothing, as in the app."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def overdue_deadline(case: Case, now: datetime, level: int, position: int) -> datetime:
+    """A deadline for the case, with `level` rungs taken, that puts `now` halfway between its
+    next rung falling due and the rung after it (past the last rung: half a window past it), so
+    that exactly one rung is due, as a sweep every minute finds cases. The sweep takes every rung
+    due, so a case with more due would climb more than once. `position` milliseconds earlier:
+    the ladder's notification key holds the deadline and the rung but not the case, so two cases
+    with the same deadline instant would share notifications."""
+    from support.escalation import LADDER, current_deadline
+
+    deadline = current_deadline(case)
+    if deadline is None:
+        raise RuntimeError(f"case {case.pk} is not watched by the ladder")
+    fractions = [fraction for _rung, _name, fraction in LADDER]
+    after = fractions[level + 1] if level + 1 < len(fractions) else fractions[level] + 0.5
+    halfway = (fractions[level] + after) / 2
+    return now - deadline.window * halfway - timedelta(milliseconds=position)
 
 
 def row(case: Case) -> Row:
@@ -169,47 +208,56 @@ def row(case: Case) -> Row:
     return {name: getattr(case, name) for name in FIELDS}
 
 
-@transaction.atomic
 def choose_candidates(bench: Bench, count: int, rng: random.Random) -> None:
     """Pick the cases that may be overdue and keep two rows for each: as generated (not due),
-    and overdue with rung 1, 2 or 3 next, in turn. A climb seals a timeline event under the
+    and overdue with rung 1, 2 or 3 due, in turn. A climb seals a timeline event under the
     report's data key, so these reports get real key wraps."""
-    ids = rng.sample(list(Case.objects.values_list("pk", flat=True)), count)
-    by_id = Case.objects.select_related("report").in_bulk(ids)
-    bench.candidates = [by_id[pk] for pk in ids]
-    overdue_by = longest_window() + timedelta(hours=1)
-    for position, case in enumerate(bench.candidates):
-        data_key_create(case.report)
-        bench.future[case.pk] = row(case)
-        # Distinct deadlines: the ladder's notification key holds the deadline and the rung but
-        # not the case, so two cases with the same deadline instant would share notifications.
-        due = bench.now - overdue_by - timedelta(seconds=30 * position + rng.randint(0, 29))
-        schedule(case, due=due, level=position % 3)
-        bench.due[case.pk] = row(case)
+    from django.db import transaction
+
+    from core.keys import data_key_create
+    from support.models import Case
+
+    with transaction.atomic():
+        ids = rng.sample(list(Case.objects.order_by("pk").values_list("pk", flat=True)), count)
+        by_id = Case.objects.select_related("report").in_bulk(ids)
+        bench.candidates = [by_id[pk] for pk in ids]
+        for position, case in enumerate(bench.candidates):
+            data_key_create(case.report)
+            bench.future[case.pk] = row(case)
+            level = position % 3
+            due = overdue_deadline(case, bench.now, level, position)
+            schedule(case, due=due, level=level)
+            bench.due[case.pk] = row(case)
 
 
-@transaction.atomic
 def arrange(bench: Bench, overdue: int) -> None:
     """Make exactly the first `overdue` candidates due and the others not, and remove what
     earlier sweeps wrote, so every timed sweep starts from the same rows. (Audit events are
     append-only by trigger and stay: the sweep only appends to them.)"""
-    EscalationStep.objects.all().delete()
-    Notification.objects.all().delete()
-    CaseEvent.objects.all().delete()
-    for position, case in enumerate(bench.candidates):
-        values = bench.due[case.pk] if position < overdue else bench.future[case.pk]
-        for name, value in values.items():
-            setattr(case, name, value)
-    Case.objects.bulk_update(bench.candidates, FIELDS, batch_size=BATCH)
+    from django.db import transaction
+
+    from support.models import Case, CaseEvent, EscalationStep, Notification
+
+    with transaction.atomic():
+        EscalationStep.objects.all().delete()
+        Notification.objects.all().delete()
+        CaseEvent.objects.all().delete()
+        for position, case in enumerate(bench.candidates):
+            values = bench.due[case.pk] if position < overdue else bench.future[case.pk]
+            for name, value in values.items():
+                setattr(case, name, value)
+        Case.objects.bulk_update(bench.candidates, FIELDS, batch_size=BATCH)
 
 
-# --- the sweep with cases overdue ------------------------------------------------------------
+# --- the measuring process: the sweep with cases overdue -------------------------------------
 
 
 def check_sweep(bench: Bench, overdue: int, climbed: int) -> None:
     """Refuse the time of a sweep that skipped work: each overdue case must have climbed one
     rung, with its step and timeline event, and notified the coordinators (rungs 1 and 2: the
     cases have no assignees) or the administrators (rung 3)."""
+    from support.models import CaseEvent, EscalationStep, Notification
+
     levels = [bench.due[case.pk]["escalation_level"] + 1 for case in bench.candidates[:overdue]]
     want = {
         "climbs": overdue,
@@ -229,6 +277,8 @@ def check_sweep(bench: Bench, overdue: int, climbed: int) -> None:
 
 def timed_sweep(bench: Bench, overdue: int) -> float:
     """Seconds of one sweep over freshly arranged rows, checked afterwards."""
+    from support.escalation import sweep
+
     arrange(bench, overdue)
     start = time.perf_counter()
     climbed = sweep(now=bench.now)
@@ -237,42 +287,51 @@ def timed_sweep(bench: Bench, overdue: int) -> float:
     return elapsed
 
 
-def time_sweeps(bench: Bench) -> dict[int, list[float]]:
+def time_sweeps(bench: Bench) -> list[SweepTimes]:
     """Timed sweeps, the overdue counts interleaved so drift in the machine's speed hits both
     alike, after one small untimed sweep (first keyring read, cold caches)."""
-    timed_sweep(bench, 10)
+    timed_sweep(bench, FIRST_SWEEP)
     samples: dict[int, list[float]] = {count: [] for count in OVERDUE}
     for rep in range(max(RUNS.values())):
         for count in OVERDUE:
             if rep < RUNS[count]:
                 samples[count].append(timed_sweep(bench, count))
-                print(f"  sweep, {count:,} overdue: {samples[count][-1]:.2f} s", flush=True)
-    return samples
+                harness.progress(f"  sweep, {count:,} overdue: {samples[count][-1]:.2f} s")
+    return [{"overdue": count, "seconds": seconds} for count, seconds in samples.items()]
 
 
-def queries_per_rung(bench: Bench) -> dict[int, int]:
-    """SQL statements of one climb by the rung it takes, on untimed climbs (capturing the
+def statements_per_rung(bench: Bench) -> list[int]:
+    """SQL statements of one climb taking rung 1, 2 and 3, on untimed climbs (capturing the
     queries slows them). BEGIN, savepoints and COMMIT count: each is a round trip too."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from support.escalation import climb
+
     arrange(bench, 3)  # the first three candidates have rungs 1, 2 and 3 next
     counts: dict[int, int] = {}
     for case in bench.candidates[:3]:
         with CaptureQueriesContext(connection) as captured:
-            level = escalation.climb(case_id=case.pk, now=bench.now)
+            level = climb(case_id=case.pk, now=bench.now)
         if level is None:
             raise RuntimeError(f"case {case.pk} did not climb")
         counts[level] = len(captured)
-    return dict(sorted(counts.items()))
+    if sorted(counts) != [1, 2, 3]:
+        raise RuntimeError(f"the first three candidates took rungs {sorted(counts)}, not 1, 2, 3")
+    return [counts[level] for level in sorted(counts)]
 
 
-# --- the sweep with nothing due --------------------------------------------------------------
+# --- the measuring process: the sweep with nothing due ---------------------------------------
 
 
-def time_empty(now: datetime) -> dict[str, float]:
+def time_empty(bench: Bench, size: int) -> EmptyTimes:
     """Median milliseconds of finding nothing due (overdue_ids) and of a whole empty sweep,
     interleaved: what every one-minute run costs when all is in order."""
-    calls: dict[str, Callable[[], Any]] = {
-        "overdue_ids": lambda: overdue_ids(now=now),
-        "sweep": lambda: sweep(now=now),
+    from support.escalation import overdue_ids, sweep
+
+    calls = {
+        "overdue_ids": lambda: overdue_ids(now=bench.now),
+        "sweep": lambda: sweep(now=bench.now),
     }
     for name, call in calls.items():
         if call():
@@ -286,16 +345,29 @@ def time_empty(now: datetime) -> dict[str, float]:
             start = time.perf_counter()
             call()
             samples[name].append((time.perf_counter() - start) * 1000)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return {
+        "size": size,
+        "overdue_ids": harness.median(samples["overdue_ids"]),
+        "sweep": harness.median(samples["sweep"]),
+    }
 
 
 def overdue_plan(now: datetime) -> str:
-    """SQLite's EXPLAIN QUERY PLAN of the statement overdue_ids runs, captured from the call
-    itself so the plan follows the code, as an indented tree."""
+    """The query plan of the statement overdue_ids runs, captured from the call itself so the
+    plan follows the code: SQLite's EXPLAIN QUERY PLAN as an indented tree, PostgreSQL's EXPLAIN
+    as it prints it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from support.escalation import overdue_ids
+
     with CaptureQueriesContext(connection) as captured:
         overdue_ids(now=now)
     (query,) = captured.captured_queries
     with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            cursor.execute(f"EXPLAIN {query['sql']}")
+            return "\n".join(line for (line,) in cursor.fetchall())
         cursor.execute(f"EXPLAIN QUERY PLAN {query['sql']}")
         rows = cursor.fetchall()
     depth: dict[int, int] = {0: -1}
@@ -306,91 +378,145 @@ def overdue_plan(now: datetime) -> str:
     return "\n".join(lines)
 
 
-# --- running ---------------------------------------------------------------------------------
+def measure() -> Measured:
+    """Grow the migrated, empty database to each size and time the empty sweep; then time the
+    sweeps with cases overdue at the largest size."""
+    from django.conf import settings
+    from django.utils import timezone
 
+    from bench import served
+    from support.escalation import overdue_ids
+    from support.models import Case
 
-def machine() -> str:
-    """The machine, and the SQLite journal settings: every climb commits, so they matter."""
-    with connection.cursor() as cursor:
-        journal = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        level = cursor.execute("PRAGMA synchronous").fetchone()[0]
-    synchronous = SYNCHRONOUS.get(level, level)
-    return (
-        f"{os.cpu_count()} cores ({platform.machine()}, {platform.system()}), "
-        f"SQLite {sqlite3.sqlite_version} (journal_mode={journal}, synchronous={synchronous}), "
-        f"Python {platform.python_version()}, Django {django.get_version()}"
-    )
-
-
-def run() -> Results:
-    """Migrate the empty bench database; grow it to each size and time the empty sweep; then
-    time the sweeps with cases overdue at the largest size."""
-    call_command("migrate", verbosity=0, interactive=False)
     rng = random.Random(SEED)  # noqa: S311  (benchmark data, not security)
     bench = Bench(now=timezone.now(), reporter=create_people())
-    empty: dict[int, dict[str, float]] = {}
+    empty = []
     for size in SIZES:
         started = time.perf_counter()
         create_cases(size - Case.objects.count(), bench, rng)
-        print(f"{size:,} cases generated in {time.perf_counter() - started:.1f} s", flush=True)
-        empty[size] = time_empty(bench.now)
+        analyze()
+        harness.progress(f"  {size:,} cases generated in {time.perf_counter() - started:.1f} s")
+        empty.append(time_empty(bench, size))
     plan = overdue_plan(bench.now)
     choose_candidates(bench, max(OVERDUE), rng)
-    return Results(
-        empty=empty,
-        plan=plan,
-        sweeps=time_sweeps(bench),
-        queries=queries_per_rung(bench),
-        machine=machine(),
+    analyze()
+    return {
+        "empty": empty,
+        "plan": plan,
+        "sweeps": time_sweeps(bench),
+        "statements": statements_per_rung(bench),
+        "limit": inspect.signature(overdue_ids).parameters["limit"].default,
+        "timeout": int(settings.Q_CLUSTER["timeout"]),
+        "sqlite": served.sqlite_settings(),
+    }
+
+
+def child() -> None:
+    harness.setup_django()
+    harness.answer(measure())
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def largest_sweep(result: Measured) -> SweepTimes:
+    """The sweeps with 1% of the cases overdue."""
+    return next(times for times in result["sweeps"] if times["overdue"] == max(OVERDUE))
+
+
+def batch_seconds(result: Measured) -> float:
+    """How long the largest batch one sweep takes would run, at the 1% cost per case."""
+    times = largest_sweep(result)
+    return harness.median(times["seconds"]) / times["overdue"] * result["limit"]
+
+
+def uses_index(result: Measured) -> bool:
+    """Both plans name an index only when the statement reads it."""
+    return re.search(rf"\b{INDEX}\b", result["plan"]) is not None
+
+
+def verdict(results: dict[str, Measured]) -> str:
+    return "; ".join(
+        f"{backend}: partial index — {harness.met(uses_index(result))}, full batch "
+        f"{batch_seconds(result):.1f} s — {harness.met(batch_seconds(result) <= result['timeout'])}"
+        for backend, result in results.items()
     )
 
 
-# --- report ----------------------------------------------------------------------------------
-
-
-def sweep_table(results: Results) -> str:
+def sweep_table(results: dict[str, Measured]) -> str:
     """With the time per overdue case, which should not change from 0.1% to 1%: the sweep's
     cost ought to follow the overdue count alone."""
     size = SIZES[-1]
     lines = [
-        "| overdue cases | sweep (s) | per overdue case (ms) | timed runs (s) |",
-        "|---:|---:|---:|---:|",
+        "| database | overdue cases | sweep (s) | per overdue case (ms) | timed runs (s) |",
+        "|---|---:|---:|---:|---:|",
     ]
-    for count, samples in results.sweeps.items():
-        seconds = statistics.median(samples)
-        runs = ", ".join(f"{sample:.2f}" for sample in samples)
-        lines.append(
-            f"| {count:,} ({count / size * 100:g}% of {size:,}) | **{seconds:.2f}** "
-            f"| {seconds / count * 1000:.2f} | {runs} |"
+    for backend, result in results.items():
+        for times in result["sweeps"]:
+            count, seconds = times["overdue"], harness.median(times["seconds"])
+            runs = ", ".join(f"{sample:.2f}" for sample in times["seconds"])
+            lines.append(
+                f"| {backend} | {count:,} ({count / size * 100:g}% of {size:,}) "
+                f"| **{seconds:.2f}** | {seconds / count * 1000:.2f} | {runs} |"
+            )
+    return "\n".join(lines)
+
+
+def empty_table(results: dict[str, Measured]) -> str:
+    lines = [
+        "| database | open cases | `overdue_ids` (ms) | whole `sweep` (ms) |",
+        "|---|---:|---:|---:|",
+    ]
+    for backend, result in results.items():
+        for times in result["empty"]:
+            lines.append(
+                f"| {backend} | {times['size']:,} | {times['overdue_ids']:.3f} "
+                f"| {times['sweep']:.3f} |"
+            )
+    return "\n".join(lines)
+
+
+def each(results: dict[str, Measured], text: Callable[[Measured], str]) -> str:
+    """`text(result)` for every database measured, as "X on SQLite, Y on PostgreSQL"."""
+    return ", ".join(f"{text(result)} on {backend}" for backend, result in results.items())
+
+
+def growth(result: Measured) -> str:
+    """How the empty overdue_ids changes from the smallest size to the largest."""
+    first, last = result["empty"][0], result["empty"][-1]
+    return harness.times(last["overdue_ids"] / first["overdue_ids"])
+
+
+def plans(results: dict[str, Measured]) -> str:
+    """Each database's plan, and whether it reads the partial index."""
+    how = {harness.SQLITE: "`EXPLAIN QUERY PLAN`", harness.POSTGRES: "`EXPLAIN`"}
+    parts = []
+    for backend, result in results.items():
+        note = (
+            f"It searches the partial index `{INDEX}` (`next_step_at IS NOT NULL`): only the due "
+            "entries are read, however many cases are open."
+            if uses_index(result)
+            else f"**The query does not use the partial index `{INDEX}`**: it reads every case."
         )
-    return "\n".join(lines)
+        parts.append(f"{backend} ({how[backend]}):\n\n```\n{result['plan']}\n```\n\n{note}")
+    return "\n\n".join(parts)
 
 
-def empty_table(results: Results) -> str:
-    lines = ["| open cases | `overdue_ids` (ms) | whole `sweep` (ms) |", "|---:|---:|---:|"]
-    for size, row in results.empty.items():
-        lines.append(f"| {size:,} | {row['overdue_ids']:.3f} | {row['sweep']:.3f} |")
-    return "\n".join(lines)
-
-
-def batch_note(results: Results) -> str:
-    """How long the largest batch one sweep takes would run, against the task's time limit."""
-    limit = inspect.signature(overdue_ids).parameters["limit"].default
-    per_case = statistics.median(results.sweeps[max(OVERDUE)]) / max(OVERDUE)
-    timeout = settings.Q_CLUSTER.get("timeout")
-    return (
-        f"One sweep takes at most {limit:,} cases (`overdue_ids(limit={limit})`); more wait for "
-        f"the next minute. At the 1% cost a full batch takes {per_case * limit:.1f} s, against "
-        f"the task timeout of {timeout} s (`Q_CLUSTER`) and the one-minute schedule."
-    )
-
-
-BLOCK_TEMPLATE = """\
+BLOCK = """\
 ## Escalation sweep
 
-Written by `bench/escalation.py` (in `make bench`, after the case list) on {date}.
+Written by `bench/escalation.py` (in `make bench`, after the case list) on {date}. Reproduce with
+`make bench` or `.venv/bin/python bench/escalation.py`; with `DATABASE_URL` naming a PostgreSQL
+server, that server is measured too, in a database of its own (`recourse_bench_escalation`,
+created and dropped).
 
-Machine: {machine}. The whole run, data generation included, took {runtime:.0f} s.
+Machine: {machine}. The whole run, data generation included, took {runtime:.0f} s ({runtimes}).
+
+**Goals**, on each database: finding the overdue cases reads the partial index `{index}`, so its
+cost follows the overdue count and not the number of open cases (query plans below); and a full
+batch of {limit:,} overdue cases, at the measured 1% cost per case, ends within the sweep task's
+timeout of {timeout} s (`Q_CLUSTER`; the sweep is scheduled every minute) —
+{verdict}.{postgres_note}
 
 {size:,} open cases; `support.escalation.sweep(now=...)` takes the rung due on each overdue case:
 an `EscalationStep`, notifications, a timeline event sealed under the report's data key and an
@@ -398,81 +524,110 @@ audit event, each case in its own transaction.
 
 {sweeps}
 
-Medians of the timed runs (1% and 0.1% interleaved, after one untimed 10-case sweep), each from
-the same rows: before each run the candidates are reset and the steps, notifications and events
-of the previous run deleted. Each sweep is checked to have climbed every overdue case once, with
-its step, event and notifications. One climb runs {queries} SQL statements for rungs 1, 2 and 3
-(`BEGIN`, savepoints and `COMMIT` included; counted on separate, untimed climbs).
+Medians of the timed runs (1% and 0.1% interleaved, after one untimed {first}-case sweep), each
+from the same rows: before each run the candidates are reset and the steps, notifications and
+events of the previous run deleted. Each sweep is checked to have climbed every overdue case
+once, with its step, event and notifications. SQL statements of one climb taking rung 1, 2 and
+3: {statements} (`BEGIN`, savepoints and `COMMIT` included; counted on separate, untimed
+climbs).
 
-{batch}
+One sweep takes at most {limit:,} cases (`overdue_ids(limit={limit})`); more wait for the next
+minute. At the 1% cost a full batch takes {batches}, against the task timeout of {timeout} s
+(`Q_CLUSTER`) and the one-minute schedule.
 
 **With nothing due** — what every minute costs when all is in order (medians of {repeats} runs
 after {warmup} warm-up runs; `sweep` returns at once when `overdue_ids` finds nothing):
 
 {empty}
 
-From {small:,} to {size:,} open cases the empty `overdue_ids` changes {growth:.2f}×.
+From {small:,} to {size:,} open cases the empty `overdue_ids` changes {growth}.
 
-### Query plan of `overdue_ids` at {size:,} cases (SQLite `EXPLAIN QUERY PLAN`)
+### Query plan of `overdue_ids` at {size:,} cases
 
-```
-{plan}
-```
+{plans}
 
-{index_note}
+Data, generated in each database by the measuring process on production settings
+(`bench/settings_bench.py`), after the migrations: every case open and watched by the ladder
+({statuses}), unassigned, its next rung due 1 to 72 hours ahead; {candidates:,} candidates
+spread over the id range (seed {seed}) are made overdue for a run, a third each with rung 1, 2
+or 3 due, each with its own deadline. Only that rung is due (the sweep runs halfway between it
+falling due and the next rung), as a sweep every minute finds cases: `sweep` takes every rung
+due, so a case further behind would climb more than once. Rungs 1 and 2 notify the
+{coordinators} coordinators (nobody is assigned), rung 3 the {administrators} administrators;
+nobody has an e-mail address, so no e-mail task is queued. Only the candidates' reports have
+data keys, under the workspace's keyring; sealed report fields hold a dummy byte.
 
-Data, generated in a throwaway SQLite file (same PRAGMAs as the app): every case open and
-watched by the ladder ({statuses}), unassigned, its next rung due 1 to 72 hours ahead;
-{candidates:,} candidates spread over the id range (seed {seed}) are made overdue for a run, a
-third each with rung 1, 2 or 3 next, all rungs due, each with its own deadline. Rungs 1 and 2
-notify the {coordinators} coordinators (nobody is assigned), rung 3 the {administrators}
-administrators; nobody has an e-mail address, so no e-mail task is queued. Only the candidates'
-reports have data keys; sealed report fields hold a dummy byte.
+Every climb commits, so how commits reach the disk shapes the figures. On SQLite the app's own
+connection settings apply ({sqlite}); they concern the SQLite figures only, and no `ANALYZE` is
+run, as in the app. On PostgreSQL the server's settings are in the machine line, and `ANALYZE`
+runs after each size is generated and after the candidates are chosen, before anything is
+timed: a live database's statistics are kept by autovacuum, while these tables are filled by
+bulk inserts seconds before the timing, and without it autovacuum would analyze them at a moment
+of its own choosing, possibly mid-run, changing the plans between runs.
 """
 
 
-def block(results: Results) -> str:
+def block(
+    results: dict[str, Measured], machine: str, runtime: float, runtimes: dict[str, float]
+) -> str:
     """This bench's section of docs/performance.md, without its markers."""
-    small, size = SIZES[0], SIZES[-1]
-    uses_index = re.search(rf"\bUSING (COVERING )?INDEX {INDEX}\b", results.plan) is not None
-    return BLOCK_TEMPLATE.format(
+    first = next(iter(results.values()))
+    postgres_note = (
+        ""
+        if harness.POSTGRES in results
+        else "\nPostgreSQL was not measured in this run: `DATABASE_URL` named no PostgreSQL server."
+    )
+    return BLOCK.format(
         date=datetime.now(UTC).date().isoformat(),
-        machine=results.machine,
-        runtime=results.runtime,
-        size=size,
-        small=small,
+        machine=machine,
+        runtime=runtime,
+        runtimes=", ".join(f"{backend} {seconds:.0f} s" for backend, seconds in runtimes.items()),
+        index=INDEX,
+        limit=first["limit"],
+        timeout=first["timeout"],
+        verdict=verdict(results),
+        postgres_note=postgres_note,
+        size=SIZES[-1],
+        small=SIZES[0],
         sweeps=sweep_table(results),
-        queries="/".join(str(count) for count in results.queries.values()),
-        batch=batch_note(results),
+        first=FIRST_SWEEP,
+        statements=each(results, lambda result: "/".join(map(str, result["statements"]))),
+        batches=each(results, lambda result: f"{batch_seconds(result):.1f} s"),
         repeats=EMPTY_REPEATS,
         warmup=EMPTY_WARMUP,
         empty=empty_table(results),
-        growth=results.empty[size]["overdue_ids"] / results.empty[small]["overdue_ids"],
-        plan=results.plan,
-        index_note=f"It searches the partial index `{INDEX}` (`next_step_at IS NOT NULL`): only "
-        "the due entries are read, however many cases are open."
-        if uses_index
-        else f"**The query does not use the partial index `{INDEX}`**: it reads every case.",
-        statuses=", ".join(sorted({str(status) for status in STATUSES})),
+        growth=each(results, growth),
+        plans=plans(results),
+        statuses=", ".join(sorted(set(STATUSES))),
         candidates=max(OVERDUE),
         seed=SEED,
         coordinators=COORDINATORS,
         administrators=ADMINISTRATORS,
+        sqlite=harness.sqlite_note(results[harness.SQLITE]["sqlite"]),
     )
 
 
 def main() -> None:
-    started = time.perf_counter()
-    try:
-        results = run()
-    finally:
-        remove_temporary_folders()
-    results.runtime = time.perf_counter() - started
-    write_block("escalation", block(results))
+    started_run = time.perf_counter()
+    machine = harness.machine()
+    results: dict[str, Measured] = {}
+    runtimes: dict[str, float] = {}
+    for backend in harness.backends():
+        started = time.perf_counter()
+        harness.progress(f"{backend}: migrating a fresh database")
+        with harness.workspace("escalation", backend) as space:
+            harness.migrate(space)
+            results[backend] = harness.run_child(SCRIPT, [], space, timeout=TIMEOUT)
+        runtimes[backend] = time.perf_counter() - started
+    runtime = time.perf_counter() - started_run
+    harness.write_doc_block("escalation", block(results, machine, runtime, runtimes))
     print(sweep_table(results))
     print(empty_table(results))
-    print(f"{results.runtime:.0f} s; wrote the escalation block of {DOC.relative_to(ROOT)}")
+    print(f"{verdict(results)}; {runtime:.0f} s")
 
 
 if __name__ == "__main__":
-    main()
+    if "--child" in sys.argv:
+        child()
+    else:
+        main()

@@ -1,11 +1,10 @@
-"""What the benches that serve requests share (bench/submission.py, bench/upload.py,
-bench/http_load.py). Importable without Django: their parent process only prepares throwaway
-workspaces, starts the measuring processes and writes docs/performance.md; every measurement
-runs in a fresh process configured by bench.settings_bench (see setup_django).
+"""What every bench shares. Importable without Django: a bench's parent process only prepares
+throwaway workspaces, starts the measuring processes and writes docs/performance.md; every
+measurement runs in a fresh process configured by bench.settings_bench (see setup_django).
 
 A workspace is a temporary folder holding a secret key file, a keyring file, the media root, the
-temporary files and, on SQLite, the database; on PostgreSQL its database is created on the server
-DATABASE_URL names and dropped afterwards. Nothing else is touched.
+temporary files and, on SQLite, the database; on PostgreSQL its database is created on the
+server DATABASE_URL names and dropped afterwards. Nothing else is touched.
 """
 
 import json

@@ -1,80 +1,68 @@
 """Benchmark the dashboard's statistics overview (insights.overview.overview) on 1,000,000
-extract records against the naive live GROUP BY over the same extract.
+extract records against the naive live GROUP BY over the same extract, on SQLite and, when
+DATABASE_URL names a PostgreSQL server, on PostgreSQL too.
 
-Run with `make bench`, after bench/case_list.py and bench/escalation.py. The overview reads
-Aggregate, the counts the writer keeps per month, region, role and value, so its cost should
-follow the number of aggregate cells, not the number of reports; without Aggregate the same
-numbers need one GROUP BY over ExtractValue joined to ExtractRecord per table. Both run in this
-process on the same data, interleaved, and this bench replaces only its own block of
-docs/performance.md (between the markers below, appended if absent), like bench/escalation.py.
+Run with `make bench` (after bench/case_list.py and bench/escalation.py) or
+`.venv/bin/python bench/insights.py`; set DATABASE_URL to a PostgreSQL server's URL to measure
+there as well, in a database of its own (recourse_bench_insights, created and dropped). `--quick`
+runs on 20,000 records with few repeats and leaves the docs alone.
+
+The overview reads Aggregate, the counts the writer keeps per month, region, role and value, so
+its cost should follow the number of aggregate cells, not the number of reports; without
+Aggregate the same numbers need one GROUP BY over ExtractValue joined to ExtractRecord per table.
+Each database is measured by a fresh process (bench/harness.py) on production settings
+(bench.settings_bench): it generates the same seeded data, checks that both ways count alike,
+then times them on it, interleaved. This bench replaces only its own block of
+docs/performance.md.
 """
 
-# ruff: noqa: E402  (Django must be configured before models are imported)
-
 import hashlib
-import os
-import platform
 import random
-import sqlite3
-import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `python bench/insights.py` puts bench/, not the project, first
-    sys.path.insert(0, str(ROOT))
-# Forced, not defaulted: an inherited core.settings would point the bench at the real database.
-os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django
+from bench import harness  # noqa: E402
 
-django.setup()
-
-from django.conf import settings
-from django.core.management import call_command
-from django.db import connection, transaction
-from django.db.models import Sum
-from django.test.utils import CaptureQueriesContext, override_settings
-
-from bench.common import DOC, remove_temporary_folders, write_block
-from insights.dimensions import DIMENSIONS
-from insights.engine import Published, Query, raw_counts
-from insights.models import Aggregate, ExtractRecord, ExtractValue
-from insights.overview import OVERVIEW_DIMENSIONS, Period, overview
-
-RECORDS = 1_000_000
-CHUNK = 50_000  # records drawn and inserted per round
+SCRIPT = Path(__file__).resolve()
+RECORDS = 20_000 if harness.QUICK else 1_000_000
+CHUNK = 10_000 if harness.QUICK else 50_000  # records drawn and loaded per round
 MONTHS = [f"{year}-{month:02d}" for year in (2025, 2026) for month in range(1, 13)]
 # What the dashboard asks: the last year, whole and for one region, and one month of a small
-# region and role, where cells are small and the suppression audit has work to do.
-PERIODS = {
-    "2026, all regions": Period("2026-01", "2026-12"),
-    "2026, eastern": Period("2026-01", "2026-12", region="eastern"),
-    "2026-12, northwestern, role other": Period(
-        "2026-12", "2026-12", region="northwestern", role="other"
-    ),
+# region and role, where cells are small and the suppression audit has work to do. The fields
+# of insights.overview.Period, which only the measuring process imports.
+PERIODS: dict[str, dict[str, str]] = {
+    "2026, all regions": {"start": "2026-01", "end": "2026-12"},
+    "2026, eastern": {"start": "2026-01", "end": "2026-12", "region": "eastern"},
+    "2026-12, northwestern, role other": {
+        "start": "2026-12",
+        "end": "2026-12",
+        "region": "northwestern",
+        "role": "other",
+    },
 }
 PLAN_PERIOD = "2026, eastern"
-WARMUP = 2  # untimed runs of ours per period, before timing
-REPEATS = 10  # timed runs of ours per period
+WARMUP = 1 if harness.QUICK else 2  # untimed runs of ours per period, before timing
+REPEATS = 3 if harness.QUICK else 10  # timed runs of ours per period
 NAIVE_WARMUP = 1  # the naive query takes seconds a run: fewer runs, with the same rounds
-NAIVE_REPEATS = 3
+NAIVE_REPEATS = 2 if harness.QUICK else 3
+TIMEOUT = 900 if harness.QUICK else 3600  # seconds for one database's measuring process
 GOAL_MS = 100.0  # the overview, at most
 GOAL_RATIO = 20.0  # naive / overview, at least
 SEED = 2026
 SAMPLE = [("bias_ground", "2026-03"), ("severity", "2025-07")]  # cells checked against live
 PLAN_DIMENSION = "bias_ground"  # the overview table with the most values
-SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}  # PRAGMA synchronous's numbers
 
-# Weights of the single-valued dimensions, by code; codes must match the vocabularies.
+# Weights of the single-valued dimensions, by code; codes must match the vocabularies. Empty:
+# every code of the dimension's vocabulary, equally likely.
 SINGLE: dict[str, dict[str, int]] = {
     "region": {
         "toronto": 26,
@@ -94,7 +82,7 @@ SINGLE: dict[str, dict[str, int]] = {
         "staff_on_behalf": 12,
         "other": 8,
     },
-    "perpetrator_type": {code: 1 for code, _label in DIMENSIONS["perpetrator_type"].choices or []},
+    "perpetrator_type": {},
     "severity": {"critical": 5, "high": 20, "medium": 45, "low": 30},
     "response_time": {
         "under_1h": 15,
@@ -113,47 +101,79 @@ MULTI: dict[str, tuple[int, ...]] = {
     "abuse_type": (0, 45, 35, 20),
     "bias_ground": (45, 40, 15),
 }
-CODES = {name: [code for code, _label in DIMENSIONS[name].choices or []] for name in MULTI}
 VALUE_ORDER = ["channel", "abuse_type", "bias_ground", *list(SINGLE)[2:]]  # as dimensions_of
-ROWS_PER_INSERT = 200  # rows per multi-row INSERT during generation
-RECORD_INSERT = ("INSERT INTO insights_extractrecord (id, key, month, quarter, region, role)", 6)
-VALUE_INSERT = ("INSERT INTO insights_extractvalue (record_id, dimension, value)", 3)
-AGGREGATE_INSERT = (
-    "INSERT INTO insights_aggregate (month, region, role, dimension, value, count)",
-    6,
+ROWS_PER_INSERT = 200  # rows per multi-row INSERT during generation on SQLite
+BUILD_MEMORY = "1GB"  # PostgreSQL's maintenance_work_mem while re-creating indexes after loading
+# The tables generation fills, with the columns it gives them.
+Table = tuple[str, tuple[str, ...]]
+RECORD_TABLE: Table = (
+    "insights_extractrecord",
+    ("id", "key", "month", "quarter", "region", "role"),
 )
+VALUE_TABLE: Table = ("insights_extractvalue", ("record_id", "dimension", "value"))
+AGGREGATE_TABLE: Table = (
+    "insights_aggregate",
+    ("month", "region", "role", "dimension", "value", "count"),
+)
+# Their names: on PostgreSQL, the tables whose indexes are re-created and vacuumed after loading.
+LOADED = [name for name, _columns in (RECORD_TABLE, VALUE_TABLE, AGGREGATE_TABLE)]
 # The live count the overview would need without Aggregate: only fixed clauses are joined in.
 NAIVE_SQL = (
     "SELECT v.value, COUNT(*) FROM insights_extractvalue v "
     "JOIN insights_extractrecord r ON r.id = v.record_id "
     "WHERE v.dimension = %s AND r.month BETWEEN %s AND %s{region}{role} GROUP BY v.value"
 )
+CALLS = ("overview", "raw_counts", "naive")
 
 Counts = dict[str, dict[str, int]]  # dimension -> value -> count
+Row = tuple[Any, ...]
 
 
-@dataclass
-class Results:
-    generation: float  # seconds
+class Measured(TypedDict):
+    """A measuring process's answer (JSON), one per database."""
+
+    generation: float  # seconds generating and loading the data
+    vacuum: float | None  # seconds of VACUUM (ANALYZE); None on SQLite, where none is run
     rows: dict[str, int]  # table -> rows
     db_bytes: int
+    connection: str  # the connection's settings that bear on the timed queries
     timings: dict[str, dict[str, float]]  # period -> call -> median ms
+    naive_runs: dict[str, list[float]]  # period -> ms per timed naive run
     suppressed: dict[str, int]  # period -> hidden entries in the overview's tables
     plans: dict[str, str]
-    machine: str
-    runtime: float = 0.0
-    naive_runs: dict[str, list[float]] = field(default_factory=dict)  # period -> ms per run
+    dimensions: list[str]  # the overview's tables
+    threshold: int  # the suppression threshold the overview ran with
 
 
-# --- data ------------------------------------------------------------------------------------
+# --- the measuring process: data -------------------------------------------------------------
+
+
+def single_weights() -> dict[str, dict[str, int]]:
+    """SINGLE with the equally weighted dimensions filled in from their vocabularies, in
+    SINGLE's order (the order values are drawn in)."""
+    from insights.dimensions import DIMENSIONS
+
+    return {
+        name: weights or {code: 1 for code, _label in DIMENSIONS[name].choices or []}
+        for name, weights in SINGLE.items()
+    }
+
+
+def multi_codes() -> dict[str, list[str]]:
+    from insights.dimensions import DIMENSIONS
+
+    return {name: [code for code, _label in DIMENSIONS[name].choices or []] for name in MULTI}
 
 
 def check_vocabularies() -> None:
     """Refuse to run on stale weights: a code the app no longer knows, or one it knows that the
     bench never generates, would make the data unlike any the writer could produce."""
+    from insights.dimensions import DIMENSIONS
+
+    weights = single_weights()
     for name in [*SINGLE, *MULTI]:
         codes = {code for code, _label in DIMENSIONS[name].choices or []}
-        drawn = set(SINGLE[name]) if name in SINGLE else codes
+        drawn = set(weights[name]) if name in SINGLE else codes
         if drawn != codes:
             raise RuntimeError(f"bench weights for {name} do not match its vocabulary")
 
@@ -169,56 +189,70 @@ def record_months(rng: random.Random) -> list[str]:
     return sorted(rng.choices(MONTHS, weights, k=RECORDS))
 
 
-def draw_columns(size: int, rng: random.Random) -> dict[str, list[Any]]:
-    """Per chunk, each single-valued dimension's values and each multi-valued dimension's
-    number of values, drawn in bulk: one choices() call per column, not per record."""
-    columns: dict[str, list[Any]] = {
-        name: rng.choices(list(weights), list(weights.values()), k=size)
-        for name, weights in SINGLE.items()
-    }
-    for name, weights in MULTI.items():
-        columns[name] = rng.choices(range(len(weights)), weights, k=size)
-    return columns
+class Drawer:
+    """Draws records as services.dimensions_of describes reports, from one seeded generator, so
+    every database gets the same data."""
 
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.single = single_weights()
+        self.codes = multi_codes()
 
-def record_values(
-    row: int, columns: dict[str, list[Any]], month: str, rng: random.Random
-) -> list[tuple[str, str]]:
-    """The (dimension, value) pairs services.dimensions_of gives such a report, in its order."""
-    region, role = columns["region"][row], columns["role"][row]
-    values = [("month", month), ("quarter", quarter(month)), ("region", region), ("role", role)]
-    for name in VALUE_ORDER:
-        if name in MULTI:
-            values += [(name, code) for code in rng.sample(CODES[name], columns[name][row])]
-        else:
-            values.append((name, columns[name][row]))
-    return values
+    def columns(self, size: int) -> dict[str, list[Any]]:
+        """Per chunk, each single-valued dimension's values and each multi-valued dimension's
+        number of values, drawn in bulk: one choices() call per column, not per record."""
+        columns: dict[str, list[Any]] = {
+            name: self.rng.choices(list(weights), list(weights.values()), k=size)
+            for name, weights in self.single.items()
+        }
+        for name, weights in MULTI.items():
+            columns[name] = self.rng.choices(range(len(weights)), weights, k=size)
+        return columns
 
-
-Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]  # records, their values
-
-
-def draw_chunk(first_id: int, months: list[str], tally: Counter, rng: random.Random) -> Rows:
-    """One chunk's record and value rows, and each record's contributions added to `tally` as
-    the writer adds them (services._contributions: one count per value of the record)."""
-    columns = draw_columns(len(months), rng)
-    records, values = [], []
-    for row, month in enumerate(months):
-        pk = first_id + row
+    def values(self, row: int, columns: dict[str, list[Any]], month: str) -> list[tuple[str, str]]:
+        """The (dimension, value) pairs services.dimensions_of gives such a report, in its
+        order."""
         region, role = columns["region"][row], columns["role"][row]
-        key = hashlib.sha256(f"bench|{pk}".encode()).hexdigest()  # random order, like the HMAC
-        records.append((pk, key, month, quarter(month), region, role))
-        pairs = record_values(row, columns, month, rng)
-        values += [(pk, dimension, value) for dimension, value in pairs]
-        tally.update((month, region, role, dimension, value) for dimension, value in pairs)
-    return records, values
+        values = [("month", month), ("quarter", quarter(month)), ("region", region), ("role", role)]
+        for name in VALUE_ORDER:
+            if name in MULTI:
+                values += [
+                    (name, code) for code in self.rng.sample(self.codes[name], columns[name][row])
+                ]
+            else:
+                values.append((name, columns[name][row]))
+        return values
+
+    def chunk(
+        self, first_id: int, months: list[str], tally: Counter
+    ) -> tuple[list[Row], list[Row]]:
+        """One chunk's record and value rows, and each record's contributions added to `tally`
+        as the writer adds them (services._contributions: one count per value of the record)."""
+        columns = self.columns(len(months))
+        records, values = [], []
+        for row, month in enumerate(months):
+            pk = first_id + row
+            region, role = columns["region"][row], columns["role"][row]
+            key = hashlib.sha256(f"bench|{pk}".encode()).hexdigest()  # random order, like the HMAC
+            records.append((pk, key, month, quarter(month), region, role))
+            pairs = self.values(row, columns, month)
+            values += [(pk, dimension, value) for dimension, value in pairs]
+            tally.update((month, region, role, dimension, value) for dimension, value in pairs)
+        return records, values
 
 
-def insert(into: tuple[str, int], rows: list[tuple[Any, ...]]) -> None:
-    """Insert rows ROWS_PER_INSERT to a statement: one statement per row, executemany's way,
-    costs a statement step and reset per row, which here made generation twice as slow."""
-    head, width = into
-    row = "(" + ", ".join(["%s"] * width) + ")"
+# --- the measuring process: loading ----------------------------------------------------------
+
+
+def insert(table: Table, rows: list[Row]) -> None:
+    """SQLite: insert rows ROWS_PER_INSERT to a statement: one statement per row,
+    executemany's way, costs a statement step and reset per row, which here made generation
+    twice as slow."""
+    from django.db import connection
+
+    name, columns = table
+    head = f"INSERT INTO {name} ({', '.join(columns)})"
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     full = len(rows) - len(rows) % ROWS_PER_INSERT
     with connection.cursor() as cursor:
         if full:
@@ -236,12 +270,37 @@ def insert(into: tuple[str, int], rows: list[tuple[Any, ...]]) -> None:
             )
 
 
+def copy(table: Table, rows: Iterable[Row]) -> None:
+    """PostgreSQL: COPY FROM STDIN through psycopg, the server's bulk load: the rows stream in
+    one statement, with no statement to parse, plan and bind per row or per batch."""
+    from django.db import connection
+
+    name, columns = table
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as stream,
+    ):
+        for row in rows:
+            stream.write_row(row)
+
+
+def load(table: Table, rows: list[Row]) -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        copy(table, rows)
+    else:
+        insert(table, rows)
+
+
 @contextmanager
-def bulk_load() -> Iterator[None]:
-    """No rollback journal, no fsync, no foreign key lookups and a large page cache while
-    generating, in one transaction; the connection's own settings come back before anything is
-    timed, so the queries run as they do in the app. Safe only because the database is thrown
-    away, and the value rows' record ids are generated from the records' own."""
+def sqlite_bulk() -> Iterator[None]:
+    """SQLite: the whole generation in one transaction, with no rollback journal, no fsync, no
+    foreign key lookups and a large page cache; the connection's own settings come back before
+    anything is timed, so the queries run as they do in the app. Safe only because the database
+    is thrown away, and the value rows' record ids are generated from the records' own."""
+    from django.db import connection, transaction
+
     bulk = {"journal_mode": "OFF", "synchronous": "OFF", "foreign_keys": "OFF"}
     bulk["cache_size"] = "-1000000"  # KiB: 1 GB, so the growing indexes stay in memory
     with connection.cursor() as cursor:
@@ -257,34 +316,147 @@ def bulk_load() -> Iterator[None]:
                 cursor.execute(f"PRAGMA {name}={value}")
 
 
-def insert_aggregates(tally: Counter) -> None:
-    """The Aggregate rows the writer would hold for these records, in the order it would first
-    create them (first contribution first)."""
-    insert(AGGREGATE_INSERT, [(*cell, count) for cell, count in tally.items()])
+# A table's foreign keys, then its unique constraints, by quoted name and definition.
+CONSTRAINTS_SQL = """
+    SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint
+    WHERE conrelid = %s::regclass AND contype IN ('f', 'u') ORDER BY contype, conname
+"""
+# A table's indexes that back no constraint (the primary key's and unique ones do).
+INDEXES_SQL = """
+    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+    WHERE i.indrelid = %s::regclass AND NOT EXISTS (
+        SELECT 1 FROM pg_constraint c
+        WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')
+    )
+    ORDER BY 1
+"""
+
+
+def secondary_structures(table: str) -> list[tuple[str, str]]:
+    """PostgreSQL: the statements that drop and re-create a table's foreign keys, unique
+    constraints and indexes, its primary key excepted, from the catalogue's own definitions
+    (so the schema comes back as the migrations made it); in the order to drop them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(CONSTRAINTS_SQL, [table])
+        structures = [
+            (
+                f"ALTER TABLE {table} DROP CONSTRAINT {name}",
+                f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}",
+            )
+            for name, definition in cursor.fetchall()
+        ]
+        cursor.execute(INDEXES_SQL, [table])
+        structures += [(f"DROP INDEX {name}", definition) for name, definition in cursor.fetchall()]
+    return structures
+
+
+@contextmanager
+def postgres_bulk() -> Iterator[None]:
+    """PostgreSQL: the whole generation in one transaction, as PostgreSQL's documentation
+    advises for populating a database: the loaded tables' foreign keys, unique constraints and
+    indexes but the primary keys are dropped, the rows copied in, then all of them re-created, each
+    index built in one sorted pass and the foreign key checked in one join, instead of keeping
+    them up to date row by row, which made loading several times slower. The primary keys stay:
+    rows arrive in their order, so keeping them costs little."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        structures = [each for table in LOADED for each in secondary_structures(table)]
+        with connection.cursor() as cursor:
+            for drop, _create in structures:
+                cursor.execute(drop)
+        yield
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
+            for _drop, create in reversed(structures):
+                cursor.execute(create)
+        harness.progress(
+            f"  {len(structures)} constraints and indexes re-created in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
 
 
 def generate(rng: random.Random) -> float:
-    """RECORDS records with their values and aggregates, in chunks; returns the seconds taken."""
+    """RECORDS records with their values and, last, the Aggregate rows the writer would hold
+    for them, in the order it would first create them (first contribution first). Returns the
+    seconds taken."""
+    from django.db import connection
+
     started = time.perf_counter()
-    months, tally, inserted = record_months(rng), Counter(), 0
-    with bulk_load():
+    drawer, months, tally, inserted = Drawer(rng), record_months(rng), Counter(), 0
+    with postgres_bulk() if connection.vendor == "postgresql" else sqlite_bulk():
         for first in range(0, RECORDS, CHUNK):
-            records, values = draw_chunk(first + 1, months[first : first + CHUNK], tally, rng)
-            insert(RECORD_INSERT, records)
-            insert(VALUE_INSERT, values)
+            records, values = drawer.chunk(first + 1, months[first : first + CHUNK], tally)
+            load(RECORD_TABLE, records)
+            load(VALUE_TABLE, values)
             inserted += len(values)
-            print(f"  {first + len(records):,} records, {inserted:,} values", flush=True)
-        insert_aggregates(tally)
+            harness.progress(f"  {first + len(records):,} records, {inserted:,} values")
+        load(AGGREGATE_TABLE, [(*cell, count) for cell, count in tally.items()])
     seconds = time.perf_counter() - started
-    print(f"{RECORDS:,} records generated in {seconds:.1f} s", flush=True)
+    harness.progress(f"  {RECORDS:,} records generated in {seconds:.1f} s")
     return seconds
 
 
-# --- checking the data -----------------------------------------------------------------------
+def vacuum() -> float | None:
+    """PostgreSQL: VACUUM (ANALYZE) the three tables, as autovacuum would on its own soon after
+    a load this size; run here, it cannot start during the timed runs and change their plans.
+    Returns the seconds taken; None on SQLite, where no ANALYZE is run, as in the app."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {', '.join(LOADED)}")
+    seconds = time.perf_counter() - started
+    harness.progress(f"  VACUUM (ANALYZE) in {seconds:.1f} s")
+    return seconds
+
+
+def database_size() -> int:
+    """Bytes: the SQLite file, or on PostgreSQL pg_database_size of the bench's database."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            return int(cursor.fetchone()[0])
+    return Path(connection.settings_dict["NAME"]).stat().st_size
+
+
+def connection_settings() -> str:
+    """What bears on the timed queries in the connection's settings: on SQLite its page cache
+    and how it commits; on PostgreSQL its memory for caching and sorting, the parallel workers
+    a scan of the extract may use, and JIT compilation, which costly queries may trigger."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = ("shared_buffers", "work_mem", "max_parallel_workers_per_gather", "jit")
+            shown = {}
+            for name in names:
+                cursor.execute(f"SHOW {name}")
+                shown[name] = cursor.fetchone()[0]
+        else:
+            levels = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}  # PRAGMA synchronous's
+            shown = {
+                name: cursor.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("journal_mode", "synchronous", "cache_size")
+            }
+            shown["synchronous"] = levels.get(shown["synchronous"], shown["synchronous"])
+    return ", ".join(f"{name}={value}" for name, value in shown.items())
+
+
+# --- the measuring process: checking the data ------------------------------------------------
 
 
 def live_cells(dimension: str, month: str) -> dict[tuple[str, str, str], int]:
     """One dimension's counts per region, role and value for one month, counted live."""
+    from django.db import connection
+
     sql = (
         "SELECT r.region, r.role, v.value, COUNT(*) FROM insights_extractvalue v "
         "JOIN insights_extractrecord r ON r.id = v.record_id "
@@ -292,12 +464,16 @@ def live_cells(dimension: str, month: str) -> dict[tuple[str, str, str], int]:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [dimension, month])
-        return {(region, role, value): count for region, role, value, count in cursor}
+        return {(region, role, value): count for region, role, value, count in cursor.fetchall()}
 
 
 def check_aggregates() -> dict[str, int]:
     """Refuse to time aggregates the writer would not hold: every value row counted once, and
     for the SAMPLE (dimension, month) pairs every Aggregate cell equal to the live count."""
+    from django.db.models import Sum
+
+    from insights.models import Aggregate, ExtractRecord, ExtractValue
+
     rows = {
         "ExtractRecord": ExtractRecord.objects.count(),
         "ExtractValue": ExtractValue.objects.count(),
@@ -318,23 +494,27 @@ def check_aggregates() -> dict[str, int]:
     return rows
 
 
-# --- the two ways of counting ----------------------------------------------------------------
+# --- the measuring process: the two ways of counting -----------------------------------------
 
 
-def naive_sql(period: Period) -> tuple[str, list[str]]:
-    """NAIVE_SQL with the period's filters, and its parameters but the dimension."""
-    params = [period.start, period.end]
+def naive_sql(fields: dict[str, str]) -> tuple[str, list[str]]:
+    """NAIVE_SQL with a period's filters, and its parameters but the dimension."""
+    params = [fields["start"], fields["end"]]
     clauses = {"region": "", "role": ""}
     for name in clauses:
-        if getattr(period, name):
+        if fields.get(name):
             clauses[name] = f" AND r.{name} = %s"
-            params.append(getattr(period, name))
+            params.append(fields[name])
     return NAIVE_SQL.format(**clauses), params
 
 
-def naive(period: Period) -> Counts:
+def naive(fields: dict[str, str]) -> Counts:
     """The overview's raw numbers counted live from the extract: one GROUP BY per table."""
-    sql, params = naive_sql(period)
+    from django.db import connection
+
+    from insights.overview import OVERVIEW_DIMENSIONS
+
+    sql, params = naive_sql(fields)
     counts: Counts = {}
     with connection.cursor() as cursor:
         for dimension in OVERVIEW_DIMENSIONS:
@@ -343,54 +523,55 @@ def naive(period: Period) -> Counts:
     return counts
 
 
-def query(period: Period, dimension: str) -> Query:
-    """The engine query overview() makes for one of its tables."""
-    return Query(
-        dimensions=(dimension,),
-        start=period.start,
-        end=period.end,
-        region=period.region,
-        role=period.role,
-    )
+def ours_raw(fields: dict[str, str]) -> Counts:
+    """The overview's numbers from Aggregate, before suppression: the engine query overview()
+    makes for each of its tables (engine.raw_counts)."""
+    from insights.engine import Query, raw_counts
+    from insights.overview import OVERVIEW_DIMENSIONS
 
-
-def ours_raw(period: Period) -> Counts:
-    """The overview's numbers from Aggregate, before suppression (engine.raw_counts)."""
     return {
-        dimension: {key[0]: count for key, count in raw_counts(query(period, dimension)).items()}
+        dimension: {
+            key[0]: count
+            for key, count in raw_counts(Query(dimensions=(dimension,), **fields)).items()
+        }
         for dimension in OVERVIEW_DIMENSIONS
     }
 
 
-def check_agreement(period: Period) -> int:
-    """Refuse to time answers that differ; returns the entries the overview suppresses."""
-    if ours_raw(period) != naive(period):
-        raise RuntimeError(f"Aggregate and the live GROUP BY disagree for {period}")
-    return sum(hidden_entries(table) for table in overview(period))
+def check_agreement(fields: dict[str, str]) -> int:
+    """Refuse to time answers that differ; returns the entries the overview suppresses: cells
+    and totals (row totals are not shown at all in one-column tables)."""
+    from insights.overview import Period, overview
+
+    if ours_raw(fields) != naive(fields):
+        raise RuntimeError(f"Aggregate and the live GROUP BY disagree for {fields}")
+    return sum(
+        sum(row.count(None) for row in table.cells)
+        + table.column_totals.count(None)
+        + (table.total is None)
+        for table in overview(Period(**fields))
+    )
 
 
-def hidden_entries(table: Published) -> int:
-    """Cells and totals suppressed (row totals are not shown at all in one-column tables)."""
-    cells = sum(row.count(None) for row in table.cells)
-    return cells + table.column_totals.count(None) + (table.total is None)
+# --- the measuring process: timing and plans -------------------------------------------------
 
 
-# --- timing ----------------------------------------------------------------------------------
+def calls(fields: dict[str, str]) -> dict[str, Callable[[], Any]]:
+    from insights.overview import Period, overview
 
-
-def calls(period: Period) -> dict[str, Callable[[], Any]]:
+    period = Period(**fields)
     return {
         "overview": lambda: overview(period),
-        "raw_counts": lambda: ours_raw(period),
-        "naive": lambda: naive(period),
+        "raw_counts": lambda: ours_raw(fields),
+        "naive": lambda: naive(fields),
     }
 
 
-def time_period(name: str, period: Period, samples: dict[str, list[float]]) -> None:
-    """Append each call's milliseconds per timed run to `samples`. Runs are interleaved (one of
-    each per round) so drift in the machine's speed hits all alike; the naive query, which
-    takes seconds, only joins the first rounds."""
-    todo = calls(period)
+def time_period(name: str, fields: dict[str, str]) -> dict[str, list[float]]:
+    """Each call's milliseconds per timed run. Runs are interleaved (one of each per round) so
+    drift in the machine's speed hits all alike; the naive query, which takes seconds, only
+    joins the first rounds."""
+    todo, samples = calls(fields), {call: [] for call in CALLS}
     for rep in range(WARMUP + REPEATS):
         for call_name, call in todo.items():
             naive_round = rep < NAIVE_WARMUP or WARMUP <= rep < WARMUP + NAIVE_REPEATS
@@ -401,15 +582,21 @@ def time_period(name: str, period: Period, samples: dict[str, list[float]]) -> N
             if rep >= WARMUP:
                 samples[call_name].append((time.perf_counter() - start) * 1000)
     naive_ms = ", ".join(f"{ms:,.0f}" for ms in samples["naive"])
-    print(
-        f"  {name}: overview {statistics.median(samples['overview']):.1f} ms, naive {naive_ms} ms",
-        flush=True,
+    harness.progress(
+        f"  {name}: overview {harness.median(samples['overview']):.1f} ms, naive {naive_ms} ms"
     )
+    return samples
 
 
 def query_plan(sql: str, params: list[Any] | None = None) -> str:
-    """SQLite's EXPLAIN QUERY PLAN of a statement, as an indented tree."""
+    """PostgreSQL's EXPLAIN (text) of a statement, or SQLite's EXPLAIN QUERY PLAN as an
+    indented tree."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"EXPLAIN {sql}", params)
+            return "\n".join(line for (line,) in cursor.fetchall())
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         rows = cursor.fetchall()
     depth: dict[int, int] = {0: -1}
@@ -420,13 +607,18 @@ def query_plan(sql: str, params: list[Any] | None = None) -> str:
     return "\n".join(lines)
 
 
-def plans(period: Period) -> dict[str, str]:
+def plans(fields: dict[str, str]) -> dict[str, str]:
     """The plans of one table's two queries: the aggregate one captured from the engine itself
     (so the plan follows the code), and the naive one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from insights.engine import Query, raw_counts
+
     with CaptureQueriesContext(connection) as captured:
-        raw_counts(query(period, PLAN_DIMENSION))
+        raw_counts(Query(dimensions=(PLAN_DIMENSION,), **fields))
     (aggregate,) = captured.captured_queries
-    sql, params = naive_sql(period)
+    sql, params = naive_sql(fields)
     return {
         "aggregate": aggregate["sql"],
         "aggregate_plan": query_plan(aggregate["sql"]),
@@ -434,108 +626,159 @@ def plans(period: Period) -> dict[str, str]:
     }
 
 
-# --- running ---------------------------------------------------------------------------------
+def measure() -> Measured:
+    """In the workspace's process: generate and check the extract, then check and time each
+    period. Exact mode: differential privacy would spend the ledger's budget per call."""
+    from django.conf import settings
+    from django.test.utils import override_settings
 
+    from insights.overview import OVERVIEW_DIMENSIONS
 
-def machine() -> str:
-    """The machine, and the SQLite settings the timed queries ran with."""
-    with connection.cursor() as cursor:
-        journal = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        level = cursor.execute("PRAGMA synchronous").fetchone()[0]
-        cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
-    return (
-        f"{os.cpu_count()} cores ({platform.machine()}, {platform.system()}), "
-        f"SQLite {sqlite3.sqlite_version} (journal_mode={journal}, "
-        f"synchronous={SYNCHRONOUS.get(level, level)}, cache_size={cache}), "
-        f"Python {platform.python_version()}, Django {django.get_version()}"
-    )
-
-
-@override_settings(RECOURSE_STATS_DP=False)
-def run() -> Results:
-    """Migrate the empty bench database, generate and check the extract, then check and time
-    each period. Exact mode: differential privacy would spend the ledger's budget per call."""
-    call_command("migrate", verbosity=0, interactive=False)
     check_vocabularies()
     generation = generate(random.Random(SEED))  # noqa: S311  (benchmark data, not security)
+    vacuumed = vacuum()
     rows = check_aggregates()
-    suppressed = {name: check_agreement(period) for name, period in PERIODS.items()}
-    samples: dict[str, dict[str, list[float]]] = {}
-    for name, period in PERIODS.items():
-        samples[name] = {call: [] for call in calls(period)}
-        time_period(name, period, samples[name])
-    return Results(
-        generation=generation,
-        rows=rows,
-        db_bytes=Path(settings.DATABASES["default"]["NAME"]).stat().st_size,
-        timings={
-            name: {call: statistics.median(ms) for call, ms in runs.items()}
+    with override_settings(RECOURSE_STATS_DP=False):
+        suppressed = {name: check_agreement(fields) for name, fields in PERIODS.items()}
+        samples = {name: time_period(name, fields) for name, fields in PERIODS.items()}
+        plan = plans(PERIODS[PLAN_PERIOD])
+    return {
+        "generation": generation,
+        "vacuum": vacuumed,
+        "rows": rows,
+        "db_bytes": database_size(),
+        "connection": connection_settings(),
+        "timings": {
+            name: {call: harness.median(ms) for call, ms in runs.items()}
             for name, runs in samples.items()
         },
-        suppressed=suppressed,
-        plans=plans(PERIODS[PLAN_PERIOD]),
-        machine=machine(),
-        naive_runs={name: runs["naive"] for name, runs in samples.items()},
-    )
+        "naive_runs": {name: runs["naive"] for name, runs in samples.items()},
+        "suppressed": suppressed,
+        "plans": plan,
+        "dimensions": list(OVERVIEW_DIMENSIONS),
+        "threshold": settings.RECOURSE_STATS_THRESHOLD,
+    }
 
 
-# --- report ----------------------------------------------------------------------------------
+def child() -> None:
+    harness.setup_django()
+    harness.answer(measure())
 
 
-def verdicts(results: Results) -> dict[str, bool]:
+# --- the report ------------------------------------------------------------------------------
+
+
+def verdicts(result: Measured) -> dict[str, bool]:
     """The goals hold for every period timed: the slowest overview, the smallest ratio."""
-    rows = results.timings.values()
+    rows = result["timings"].values()
     return {
         "fast": max(row["overview"] for row in rows) < GOAL_MS,
         "ratio": min(row["naive"] / row["overview"] for row in rows) >= GOAL_RATIO,
     }
 
 
-def met(ok: bool) -> str:
-    return "met" if ok else "**not met**"
+def verdict(results: dict[str, Measured]) -> str:
+    parts = []
+    for backend, result in results.items():
+        met = verdicts(result)
+        parts.append(
+            f"{backend}: under {GOAL_MS:.0f} ms {harness.met(met['fast'])}, "
+            f"{GOAL_RATIO:.0f}× {harness.met(met['ratio'])}"
+        )
+    return "; ".join(parts)
 
 
-def table(results: Results) -> str:
+def table(results: dict[str, Measured]) -> str:
+    tables = len(next(iter(results.values()))["dimensions"])
     lines = [
-        "| period | ours: `overview()` (ms) | `raw_counts` alone (ms) "
-        "| naive: 8 live `GROUP BY` (ms) | naive / ours | naive runs (ms) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| database | period | ours: `overview()` (ms) | `raw_counts` alone (ms) "
+        f"| naive: {tables} live `GROUP BY` (ms) | naive / ours | naive runs (ms) |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for name, row in results.timings.items():
-        runs = ", ".join(f"{ms:,.0f}" for ms in results.naive_runs[name])
+    for backend, result in results.items():
+        for name, row in result["timings"].items():
+            runs = ", ".join(f"{ms:,.0f}" for ms in result["naive_runs"][name])
+            lines.append(
+                f"| {backend} | {name} | **{row['overview']:.1f}** | {row['raw_counts']:.1f} "
+                f"| {row['naive']:,.0f} | **{row['naive'] / row['overview']:,.0f}×** | {runs} |"
+            )
+    return "\n".join(lines)
+
+
+def load_table(results: dict[str, Measured], spent: dict[str, float]) -> str:
+    """Per database: what the run cost, and how large the data made it."""
+    lines = [
+        "| database | its whole run (s) | generating and loading (s) | `VACUUM (ANALYZE)` (s) "
+        "| database size (GB) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for backend, result in results.items():
+        vacuumed = "—" if result["vacuum"] is None else f"{result['vacuum']:.0f}"
         lines.append(
-            f"| {name} | **{row['overview']:.1f}** | {row['raw_counts']:.1f} "
-            f"| {row['naive']:,.0f} | **{row['naive'] / row['overview']:,.0f}×** | {runs} |"
+            f"| {backend} | {spent[backend]:.0f} | {result['generation']:.0f} | {vacuumed} "
+            f"| {result['db_bytes'] / 1e9:.2f} |"
         )
     return "\n".join(lines)
 
 
-def period_code(period: Period) -> str:
+def period_code(fields: dict[str, str]) -> str:
     """The Period as it is written in code, its empty filters left out."""
     filters = "".join(
-        f', {name}="{getattr(period, name)}"'
-        for name in ("region", "role")
-        if getattr(period, name)
+        f', {name}="{fields[name]}"' for name in ("region", "role") if fields.get(name)
     )
-    return f'Period("{period.start}", "{period.end}"{filters})'
+    return f'Period("{fields["start"]}", "{fields["end"]}"{filters})'
 
 
-def period_notes(results: Results) -> str:
+def period_notes(result: Measured) -> str:
     """One line per period: its Period, and what the suppression audit had to do for it."""
     lines = []
-    for name, period in PERIODS.items():
-        hidden = results.suppressed[name]
+    for name, fields in PERIODS.items():
+        hidden = result["suppressed"][name]
         audit = (
             f"{hidden} entries suppressed, each costing the audit two linear programmes a round"
             if hidden
             else "no entry at or under the threshold, so the audit solves no linear programme"
         )
-        lines.append(f"  - *{name}*: `{period_code(period)}` — {audit}.")
+        lines.append(f"  - *{name}*: `{period_code(fields)}` — {audit}.")
     return "\n".join(lines)
 
 
-def plan_note(naive_plan: str) -> str:
-    """Why the naive query's cost follows the whole extract, when its plan shows it."""
+SQLITE_LOADING = """\
+- **SQLite** — the app's connection settings ({connection}). During generation only: journal,
+  fsync and foreign key checks off, a 1 GB page cache, one transaction, multi-row `INSERT`s
+  through `executemany`. No `ANALYZE` is run, as in the app. The size is the database file's."""
+
+POSTGRES_LOADING = """\
+- **PostgreSQL** — a persistent connection ({connection}). Loaded as PostgreSQL's documentation
+  advises for populating a database, in one transaction: the foreign key, the unique
+  constraints and the indexes other than primary keys dropped, the rows streamed with
+  `COPY … FROM STDIN` (psycopg's `cursor.copy`), then everything dropped re-created from the
+  catalogue's own definitions (`maintenance_work_mem` {build_memory}), each index built in one
+  pass and the foreign key checked over all rows at once. Then `VACUUM (ANALYZE)` of the three
+  tables before anything is checked or timed: autovacuum does both by itself soon after a load
+  this size (it analyzes a table once a tenth of it has changed, and vacuums after inserts), so
+  a live database has its statistics and visibility map; run by the bench, it cannot start in
+  the middle of the timed runs and change their plans. The size is
+  `pg_database_size(current_database())` after it, the catalogues every database has (a few MB)
+  included."""
+
+
+def loading_notes(results: dict[str, Measured]) -> str:
+    """How each database measured was loaded, and what its connection ran with."""
+    notes = []
+    if harness.SQLITE in results:
+        notes.append(SQLITE_LOADING.format(connection=results[harness.SQLITE]["connection"]))
+    if harness.POSTGRES in results:
+        notes.append(
+            POSTGRES_LOADING.format(
+                connection=results[harness.POSTGRES]["connection"], build_memory=BUILD_MEMORY
+            )
+        )
+    return "\n".join(notes)
+
+
+def sqlite_plan_note(naive_plan: str) -> str:
+    """Why the naive query's cost follows the whole extract on SQLite, when its plan shows it."""
     if "USING COVERING INDEX insights_ex_dimensi" not in naive_plan:
         return ""
     return (
@@ -545,50 +788,8 @@ def plan_note(naive_plan: str) -> str:
     )
 
 
-BLOCK_TEMPLATE = """\
-## Statistics overview against a live GROUP BY
-
-Written by `bench/insights.py` (in `make bench`, after the escalation sweep) on {date}.
-
-Machine: {machine}.
-The whole run took {runtime:.0f} s, {generation:.0f} s of it generating the data; the bench
-database reached {db_gb:.1f} GB.
-
-**Goals**, for every period: the overview under {goal_ms:.0f} ms — {fast}; at least
-{goal_ratio:.0f}× faster than the naive query — {ratio}.
-
-{table}
-
-Medians of {repeats} timed runs of ours (after {warmup} warm-up runs) and {naive_repeats} of the
-naive query (after {naive_warmup}; it takes seconds a run) per period, interleaved round by
-round. Times include building the querysets.
-
-- **ours** — `insights.overview.overview(period)`, what the dashboard's overview request
-  computes: {tables} one-dimension tables ({dimensions}), each through `engine.publish`: the
-  `Aggregate` query, then small-cell and complementary suppression (threshold {threshold},
-  exact mode: differential privacy is off for the run). *`raw_counts` alone*: the same
-  {tables} `Aggregate` queries without `publish`, so the difference is the suppression.
-{periods}
-- **naive** — what the same numbers cost without `Aggregate`: per table, `SELECT v.value,
-  COUNT(*)` over `ExtractValue` joined to `ExtractRecord`, filtered by dimension, month range,
-  region and role as asked, `GROUP BY v.value`. Raw counts only, no suppression, which
-  favours it.
-
-Before timing, the raw counts of both are checked equal for every table of every period, and
-the generated `Aggregate` rows are checked: their counts sum to the {values:,} value rows, and
-every cell of {sample} equals a live count over the extract.
-
-Data, generated in a throwaway SQLite file (same PRAGMAs as the app; during generation only:
-journal, fsync and foreign key checks off, a 1 GB page cache, one transaction, multi-row
-`INSERT`s through `executemany`): {records:,} `ExtractRecord`s over {first}..{last} (ids in
-month order, later months weighted up), all regions and roles (weighted), each with its
-`ExtractValue`s as `services.dimensions_of` gives them — month, quarter, region, role, 1–3
-channels, 1–3 kinds of abuse, 0–2 grounds, who did it, severity, time to first response,
-escalated, outcome: {values:,} rows, {per_record:.1f} per record — and the `Aggregate` rows the
-writer keeps for them ({aggregates:,} cells: one count per month, region, role, dimension and
-value), seed {seed}. No `ANALYZE` is run, as in the app.
-
-### Query plans for the `{plan_dimension}` table, {plan_period} (SQLite `EXPLAIN QUERY PLAN`)
+PLAN_BLOCK = """
+#### {backend} (`{explain}`)
 
 Ours (the statement `raw_counts` runs):
 
@@ -601,63 +802,152 @@ Naive:
 ```
 {naive_plan}
 ```
-{plan_note}"""
+{note}"""
 
 
-def block(results: Results) -> str:
+def plan_sections(results: dict[str, Measured]) -> str:
+    sections = []
+    for backend, result in results.items():
+        plan = result["plans"]
+        sqlite = backend == harness.SQLITE
+        sections.append(
+            PLAN_BLOCK.format(
+                backend=backend,
+                explain="EXPLAIN QUERY PLAN" if sqlite else "EXPLAIN",
+                aggregate_plan=plan["aggregate_plan"],
+                naive_plan=plan["naive_plan"],
+                note=sqlite_plan_note(plan["naive_plan"]) if sqlite else "",
+            )
+        )
+    return "".join(sections)
+
+
+BLOCK = """\
+## Statistics overview against a live GROUP BY
+
+Written by `bench/insights.py` (in `make bench`, after the escalation sweep) on {date}.
+Reproduce with `make bench` or `.venv/bin/python bench/insights.py`; with `DATABASE_URL` naming a
+PostgreSQL server, that server is measured too, in a database of its own
+(`recourse_bench_insights`, created and dropped).
+
+Machine: {machine}. The whole run took {runtime:.0f} s.
+
+**Goals**, for every period: the overview under {goal_ms:.0f} ms, and at least {goal_ratio:.0f}×
+faster than the naive query — {verdict}.{postgres_note}
+
+{table}
+
+Medians of {repeats} timed runs of ours (after {warmup} warm-up runs) and {naive_repeats} of the
+naive query (after {naive_warmup}; it takes seconds a run) per period, interleaved round by
+round, in one process per database on production settings (`bench/settings_bench.py`). Times
+include building the querysets.
+
+- **ours** — `insights.overview.overview(period)`, what the dashboard's overview request
+  computes: {tables} one-dimension tables ({dimensions}), each through `engine.publish`: the
+  `Aggregate` query, then small-cell and complementary suppression (threshold {threshold},
+  exact mode: differential privacy is off for the run). *`raw_counts` alone*: the same
+  {tables} `Aggregate` queries without `publish`, so the difference is the suppression.
+{periods}
+- **naive** — what the same numbers cost without `Aggregate`: per table, `SELECT v.value,
+  COUNT(*)` over `ExtractValue` joined to `ExtractRecord`, filtered by dimension, month range,
+  region and role as asked, `GROUP BY v.value`. Raw counts only, no suppression, which
+  favours it.
+
+Before timing, on each database, the raw counts of both are checked equal for every table of
+every period, and the generated `Aggregate` rows are checked: their counts sum to the
+{values:,} value rows, and every cell of {sample} equals a live count over the extract.
+
+Data, the same on every database (seed {seed}), generated by the measuring process in the
+workspace's throwaway database: {records:,} `ExtractRecord`s over {first}..{last} (ids in month
+order, later months weighted up), all regions and roles (weighted), each with its
+`ExtractValue`s as `services.dimensions_of` gives them — month, quarter, region, role, 1–3
+channels, 1–3 kinds of abuse, 0–2 grounds, who did it, severity, time to first response,
+escalated, outcome: {values:,} rows, {per_record:.1f} per record — and the `Aggregate` rows the
+writer keeps for them ({aggregates:,} cells: one count per month, region, role, dimension and
+value).
+
+{load_table}
+
+{loading}
+
+### Query plans for the `{plan_dimension}` table, {plan_period}
+{plans}"""
+
+
+def block(
+    results: dict[str, Measured], machine: str, runtime: float, spent: dict[str, float]
+) -> str:
     """This bench's section of docs/performance.md, without its markers."""
-    verdict = verdicts(results)
-    return BLOCK_TEMPLATE.format(
+    first = next(iter(results.values()))
+    postgres_note = (
+        ""
+        if harness.POSTGRES in results
+        else "\nPostgreSQL was not measured in this run: `DATABASE_URL` named no PostgreSQL server."
+    )
+    return BLOCK.format(
         date=datetime.now(UTC).date().isoformat(),
-        machine=results.machine,
-        runtime=results.runtime,
-        generation=results.generation,
-        db_gb=results.db_bytes / 1e9,
+        machine=machine,
+        runtime=runtime,
         goal_ms=GOAL_MS,
         goal_ratio=GOAL_RATIO,
-        fast=met(verdict["fast"]),
-        ratio=met(verdict["ratio"]),
+        verdict=verdict(results),
+        postgres_note=postgres_note,
         table=table(results),
         repeats=REPEATS,
         naive_repeats=NAIVE_REPEATS,
         warmup=WARMUP,
         naive_warmup=NAIVE_WARMUP,
-        tables=len(OVERVIEW_DIMENSIONS),
-        dimensions=", ".join(OVERVIEW_DIMENSIONS),
-        threshold=settings.RECOURSE_STATS_THRESHOLD,
-        periods=period_notes(results),
-        values=results.rows["ExtractValue"],
+        tables=len(first["dimensions"]),
+        dimensions=", ".join(first["dimensions"]),
+        threshold=first["threshold"],
+        periods=period_notes(first),
+        values=first["rows"]["ExtractValue"],
         sample=" and ".join(f"{dimension} in {month}" for dimension, month in SAMPLE),
-        records=results.rows["ExtractRecord"],
+        seed=SEED,
+        records=first["rows"]["ExtractRecord"],
         first=MONTHS[0],
         last=MONTHS[-1],
-        per_record=results.rows["ExtractValue"] / results.rows["ExtractRecord"],
-        aggregates=results.rows["Aggregate"],
-        seed=SEED,
+        per_record=first["rows"]["ExtractValue"] / first["rows"]["ExtractRecord"],
+        aggregates=first["rows"]["Aggregate"],
+        load_table=load_table(results, spent),
+        loading=loading_notes(results),
         plan_dimension=PLAN_DIMENSION,
         plan_period=PLAN_PERIOD,
-        aggregate_plan=results.plans["aggregate_plan"],
-        naive_plan=results.plans["naive_plan"],
-        plan_note=plan_note(results.plans["naive_plan"]),
+        plans=plan_sections(results),
     )
+
+
+def check_same_data(results: dict[str, Measured]) -> None:
+    """Refuse to report databases that did not count the same data alike."""
+    counted = {(repr(result["rows"]), repr(result["suppressed"])) for result in results.values()}
+    if len(counted) != 1:
+        raise RuntimeError(f"the databases hold different data: {counted}")
 
 
 def main() -> None:
     started = time.perf_counter()
-    try:
-        results = run()
-    finally:
-        remove_temporary_folders()
-    results.runtime = time.perf_counter() - started
-    write_block("insights", block(results))
-    verdict = verdicts(results)
+    machine = harness.machine()
+    results: dict[str, Measured] = {}
+    spent: dict[str, float] = {}
+    for backend in harness.backends():
+        begun = time.perf_counter()
+        harness.progress(f"{backend}: migrating a fresh database")
+        with harness.workspace("insights", backend) as space:
+            harness.migrate(space)
+            results[backend] = harness.run_child(SCRIPT, [], space, timeout=TIMEOUT)
+        spent[backend] = time.perf_counter() - begun
+    check_same_data(results)
+    runtime = time.perf_counter() - started
+    harness.write_doc_block("insights", block(results, machine, runtime, spent))
     print(table(results))
     print(
-        f"overview < {GOAL_MS:.0f} ms: {met(verdict['fast'])}; "
-        f"naive / ours >= {GOAL_RATIO:.0f}x: {met(verdict['ratio'])}; "
-        f"{results.runtime:.0f} s; wrote the insights block of {DOC.relative_to(ROOT)}"
+        f"overview < {GOAL_MS:.0f} ms and naive / ours >= {GOAL_RATIO:.0f}x: "
+        f"{verdict(results)}; {runtime:.0f} s"
     )
 
 
 if __name__ == "__main__":
-    main()
+    if "--child" in sys.argv:
+        child()
+    else:
+        main()

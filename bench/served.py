@@ -1,5 +1,5 @@
-"""Django-side helpers of the benches that serve requests: calling the WSGI application as a
-server does, accounts with knox tokens, report payloads and seeded data. Import only after
+"""The Django side the benches share: calling the WSGI application as a server does, accounts
+with knox tokens, report payloads and seeded data. Import only in a measuring process, after
 bench.harness.setup_django()."""
 
 import random
@@ -184,14 +184,11 @@ def report_payload(rng: random.Random) -> dict[str, Any]:
 # --- seeded data -----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def seed_cases(
-    total: int, worker: User, mine: int, others: list[User], rng: random.Random
-) -> list[int]:
-    """`total` reports with their cases, bulk-created as bench/case_list.py does (sealed fields
-    hold a dummy byte: the case list opens none). `worker` may work on `mine` of them, spread over
-    the id range; every other case has one of `others`. Returns the worker's case ids."""
-    reporter = account("bench-case-reporter", Role.REPORTER)
+def create_cases(total: int, reporter: User, rng: random.Random) -> list[int]:
+    """`total` reports by `reporter`, each with its case, in bulk; returns the case ids in the
+    order made. Sealed fields hold a dummy byte: the case list opens none, and sealing 100,000
+    reports would cost more than everything measured after it. Shared by bench/case_list.py and
+    seed_cases, so both lists are timed on the same kind of data."""
     reports = Report.objects.bulk_create(
         [
             Report(
@@ -220,7 +217,17 @@ def seed_cases(
         ],
         batch_size=BATCH,
     )
-    ids = [case.pk for case in cases]
+    return [case.pk for case in cases]
+
+
+@transaction.atomic
+def seed_cases(
+    total: int, worker: User, mine: int, others: list[User], rng: random.Random
+) -> list[int]:
+    """`total` reports with their cases (create_cases). `worker` may work on `mine` of them,
+    spread over the id range; every other case has one of `others`. Returns the worker's case
+    ids."""
+    ids = create_cases(total, account("bench-case-reporter", Role.REPORTER), rng)
     chosen = set(rng.sample(ids, mine))
     perm = Permission.objects.get(
         content_type=ContentType.objects.get_for_model(Case), codename=WORK_PERMISSION

@@ -1,8 +1,8 @@
-"""Production-like settings for the benches that serve requests (bench/submission.py,
-bench/upload.py, bench/http_load.py): core.settings as deployed — debug off, WhiteNoise, the
-secret key and the keyring read from files, the task queue on the database — on a throwaway
-database named by BENCH_DATABASE_URL, never by DATABASE_URL. bench/harness.py prepares all of it
-in a temporary folder and passes it to the processes it starts through the environment.
+"""Production-like settings for every bench's measuring process: core.settings as deployed — debug
+off, WhiteNoise, the secret key and the keyring read from files, the task queue on the database
+— on a throwaway database named by BENCH_DATABASE_URL, never by DATABASE_URL. bench/harness.py
+prepares all of it in a temporary folder and passes it to the processes it starts through the
+environment.
 
 Three changes from production, all for measuring: the throttle rates are raised (see below),
 ROOT_URLCONF adds the bench-only endpoints of bench/urls_bench.py in front of core.urls, and
