@@ -11,7 +11,6 @@ nothing else.
 
 import os
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _URL = os.environ.get("BENCH_DATABASE_URL", "")
@@ -22,20 +21,12 @@ if not _URL:
     )
 
 from core.settings import *  # noqa: E402,F403
-from core.settings import DEBUG, REST_FRAMEWORK  # noqa: E402
+from core.settings import DEBUG, REST_FRAMEWORK, database_settings  # noqa: E402
 
 if DEBUG:
     raise ImproperlyConfigured("The benches measure production settings: unset DJANGO_DEBUG.")
 
-DATABASES = {"default": dj_database_url.parse(_URL, conn_max_age=60)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The SQLite settings of core.settings, so requests run as they do in the app.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES = {"default": database_settings(_URL)}  # as core.settings configures any database
 
 # Every scope at a million a second: never reached. Per-second windows, not the production
 # minutes and hours, keep DRF's per-client history (one timestamp per request in the window,

@@ -51,7 +51,8 @@ def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str =
         object_id = str(getattr(obj, "public_id", None) or obj.pk)
     else:
         object_id = ""
-    with transaction.atomic():
+    # No savepoint of its own: if appending fails, the service's whole transaction must fail.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(
             id=1, defaults={"last_hash": GENESIS, "length": 0, "seal": _head_seal(0, GENESIS)}
         )

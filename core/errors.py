@@ -13,6 +13,11 @@ class DomainError(ValidationError):
     """
 
 
+# Exclude from `validated` on a new row: its public_id is a fresh random UUID, so asking the
+# database whether it is taken (a query per row) is pointless; the unique constraint still holds.
+FRESH_ID = ("public_id",)
+
+
 def validated(instance: Any, *, exclude: list[str] | None = None) -> Any:
     """Run the model's own validation, refusing with a DomainError (so every edge shows it)."""
     try:

@@ -3,7 +3,7 @@
 from typing import Protocol
 from uuid import UUID
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.crypto import envelope
 from core.crypto.keyring import load_keyring
@@ -80,7 +80,18 @@ def data_key_destroy(owner: KeyOwner) -> int:
     deleted, _ = KeyWrap.objects.filter(
         owner_type=_owner_type(owner), owner_id=owner.public_id
     ).delete()
+    transaction.on_commit(_empty_write_ahead_log)
     return deleted
+
+
+def _empty_write_ahead_log() -> None:
+    """SQLite: secure_delete zeroes a deleted wrap in the database's pages, but the write-ahead
+    log may still hold earlier copies of those pages, the wrap in them, for as long as any
+    connection stays open. Once the deletion is committed, copy the log into the database and
+    cut it to nothing. PostgreSQL keeps no such file in the data a backup or a copy holds."""
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:  # none inside one
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def keywraps_rewrap_batch(*, batch_size: int) -> int:

@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -94,19 +95,33 @@ TEMPLATES = [
     },
 ]
 
+
+def database_settings(url: str) -> dict[str, Any]:
+    """The settings of the database at `url`. PostgreSQL keeps each connection for a minute.
+    SQLite: secure_delete overwrites freed pages, so an erased report's wrapped key does not
+    linger; the write-ahead log lets readers (pages, the task cluster polling its queue) go on
+    while a write commits, and with synchronous=FULL every commit still waits for the disk;
+    IMMEDIATE takes the write lock when a transaction starts, so two writers queue instead of
+    failing."""
+    config = dict(dj_database_url.parse(url, conn_max_age=60))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON; "
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        config["CONN_MAX_AGE"] = 0
+    return config
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_secret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60
+    "default": database_settings(
+        env_secret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # secure_delete overwrites freed pages, so an erased report's wrapped key does not linger.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

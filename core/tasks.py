@@ -14,7 +14,7 @@ from django_q.conf import Conf
 from django_q.tasks import async_task
 
 
-def queued_with_the_data() -> bool:
+def _queued_with_the_data() -> bool:
     """True when a task queued now is stored in the caller's transaction (see the module)."""
     return Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC
 
@@ -22,7 +22,7 @@ def queued_with_the_data() -> bool:
 def enqueue(func: str, *ids: int) -> None:
     if not all(isinstance(value, int) and not isinstance(value, bool) for value in ids):
         raise TypeError("Tasks take integer ids only.")
-    if queued_with_the_data():
+    if _queued_with_the_data():
         async_task(func, *ids)
     else:
         transaction.on_commit(lambda: async_task(func, *ids))

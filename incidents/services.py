@@ -18,7 +18,7 @@ from core.audit import audit_record
 from core.crypto.blind_index import blind_index, normalize_identifier
 from core.crypto.files import seal_stream
 from core.crypto.keyring import load_keyring
-from core.errors import DomainError, validated
+from core.errors import FRESH_ID, DomainError, validated
 from core.filetypes import human_size, sniff
 from core.keys import data_key, data_key_create, data_key_destroy
 from core.models import Role, User
@@ -74,7 +74,7 @@ def _incident_create(report: Report, key: bytes, data: IncidentInput) -> Inciden
     identifiers = clean_identifiers(data.perpetrator_identifiers)
     incident.narrative_sealed = seal_field(key, incident, "narrative", data.narrative.strip())
     incident.identifiers_sealed = seal_field(key, incident, "identifiers", identifiers)
-    validated(incident, exclude=["report"])
+    validated(incident, exclude=["report", *FRESH_ID])
     incident.save()
     if report.consent_matching:
         _marks_add(report, identifiers)
@@ -123,7 +123,7 @@ def _report_create(*, actor: User, data: ReportInput) -> Report:
     key = data_key_create(report)
     report.municipality_sealed = seal_field(key, report, "municipality", data.municipality.strip())
     report.contact_sealed = seal_field(key, report, "contact", data.contact_details.strip())
-    validated(report, exclude=["reporter"])
+    validated(report, exclude=["reporter", *FRESH_ID])
     report.save()
     _incident_create(report, key, data.incident)
     audit_record(actor=actor, action="report.submit", obj=report)

@@ -6,14 +6,17 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.models import KeyWrap
 from incidents.models import Evidence, Incident, Report
 from tests.factories import UserFactory
 from tests.security.support import (
     API,
+    at_rest_paths,
     canary,
     find,
     incident_payload,
@@ -179,3 +182,28 @@ def test_the_scan_finds_a_canary_in_a_plaintext_media_file(committed_db, setting
     (deep / "note.bin").write_bytes(b"xx" + plain.encode("utf-16-le") + b"yy")
 
     assert find(read_at_rest(), {"media": plain}) == ["media (utf-16-le) in note.bin"]
+
+
+def _files_as_they_are() -> bytes:
+    """On SQLite, the database and its write-ahead log read while the connection stays open (so
+    the log is not folded in by closing); on PostgreSQL, a dump."""
+    if connection.vendor == "postgresql":
+        return b"".join(read_at_rest().values())
+    return b"".join(path.read_bytes() for path in at_rest_paths())
+
+
+def test_an_erased_reports_wrapped_key_lies_nowhere_at_rest(committed_db):
+    reporter_api = token_client(UserFactory())
+    response = reporter_api.post(f"{API}/reports/", report_payload(), format="json")
+    report_id = response.json()["id"]
+    wraps = [
+        bytes(w)
+        for w in KeyWrap.objects.filter(owner_id=report_id).values_list("wrapped", flat=True)
+    ]
+    assert wraps
+    assert all(wrap in _files_as_they_are() for wrap in wraps)  # the control: stored, and seen
+
+    assert reporter_api.delete(f"{API}/reports/{report_id}/").status_code == 204
+
+    stored = _files_as_they_are()
+    assert not any(wrap in stored for wrap in wraps)
