@@ -60,11 +60,29 @@ class Keyring:
             sort_keys=True,
         )
 
-    def with_new_kek(self) -> Keyring:
+    @property
+    def newest(self) -> str:
+        """The id of the most recently added key-encryption key."""
+        return max(self.keks, key=_kek_number)
+
+    def with_new_kek(self, *, activate: bool = True) -> Keyring:
+        """A new key-encryption key, made the active one unless `activate` is False (staged:
+        it can open what it wraps on every host the file reaches before it wraps anything)."""
         next_number = 1 + max((_kek_number(kid) for kid in self.keks), default=0)
         kid = f"k{next_number}"
         keks = {**self.keks, kid: secrets.token_bytes(KEY_BYTES)}
-        return Keyring(active=kid, keks=keks, index_key=self.index_key, path=self.path)
+        active = kid if activate else self.active
+        return Keyring(active=active, keks=keks, index_key=self.index_key, path=self.path)
+
+    def with_active(self, kek_id: str) -> Keyring:
+        """A staged key made the active one."""
+        if kek_id not in self.keks:
+            raise KeyringError(f"The keyring has no key {kek_id!r}.")
+        if kek_id == self.active:
+            raise KeyringError(f"{kek_id!r} is already the active key.")
+        if _kek_number(kek_id) < _kek_number(self.active):
+            raise KeyringError(f"{kek_id!r} is older than the active key {self.active!r}.")
+        return Keyring(active=kek_id, keks=self.keks, index_key=self.index_key, path=self.path)
 
     def without_kek(self, kek_id: str) -> Keyring:
         if kek_id == self.active:

@@ -170,6 +170,65 @@ def test_rotation_refuses_a_batch_size_below_one(keyring_file):
     assert set(load_keyring().keks) == {"k1"}
 
 
+# Several hosts: stage a key, copy the file everywhere, then activate it.
+
+
+def test_staging_adds_a_key_that_wraps_nothing_until_it_is_activated(keyring_file):
+    before = make_report(narrative="Filed before the key was staged.")
+
+    output = _rotate("--stage")
+    after = make_report(narrative="Filed while the key was staged.")
+
+    keyring = load_keyring()
+    assert (keyring.active, set(keyring.keks)) == ("k1", {"k1", "k2"})
+    assert "--activate k2" in output
+    assert set(KeyWrap.objects.values_list("kek_id", flat=True)) == {"k1"}
+    assert AuditEvent.objects.filter(action="keyring.stage").count() == 1
+    assert _narrative(before) == "Filed before the key was staged."
+    assert _narrative(after) == "Filed while the key was staged."
+
+
+def test_activating_a_staged_key_makes_it_active_and_rewraps_every_data_key(keyring_file):
+    reports = _reports(2)
+    keys_before = {report.pk: data_key(report) for report in reports}
+    _rotate("--stage")
+
+    output = _rotate("--activate", "k2")
+
+    assert load_keyring().active == "k2"
+    assert "Rewrapped 2" in output
+    assert set(KeyWrap.objects.values_list("kek_id", flat=True)) == {"k2"}
+    assert {report.pk: data_key(report) for report in reports} == keys_before
+    assert AuditEvent.objects.filter(action="keyring.rotate").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [("k9", "no key 'k9'"), ("k2", "already the active key"), ("k1", "older than")],
+)
+def test_activating_a_key_that_is_not_a_newer_staged_one_changes_nothing(
+    keyring_file, key, message
+):
+    make_report()
+    _rotate()  # k2 active, k1 still there
+    on_disk = keyring_file.read_text()
+
+    with pytest.raises(CommandError, match=message):
+        _rotate("--activate", key)
+
+    assert keyring_file.read_text() == on_disk
+    assert set(KeyWrap.objects.values_list("kek_id", flat=True)) == {"k2"}
+
+
+def test_staging_and_activating_in_one_run_is_refused(keyring_file):
+    on_disk = load_keyring().to_json()
+
+    with pytest.raises(CommandError):
+        _rotate("--stage", "--activate", "k2")
+
+    assert load_keyring().to_json() == on_disk
+
+
 def test_retiring_a_kek_still_in_use_is_refused(keyring_file):
     _reports(3)
     _rotate("--max-batches", "1", "--batch-size", "1")

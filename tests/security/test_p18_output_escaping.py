@@ -465,8 +465,7 @@ def _escaping_turned_off() -> list[str]:
     """Every template that marks text safe or turns autoescaping off, and every module that
     builds markup Django will not escape again."""
     base = Path(settings.BASE_DIR)
-    templates = [*(base / "templates").rglob("*.html")]
-    templates += [path for app in APPS for path in (base / app / "templates").rglob("*.html")]
+    templates = [path for app in APPS for path in (base / app / "templates").rglob("*.html")]
     found = []
     for path in templates:
         source = path.read_text(encoding="utf-8")
