@@ -44,6 +44,8 @@ PAYLOADS = 200
 SEED = 2028
 GOALS = {"cases": 0.30, "submission": 0.25}  # throughput / trivial's, at least
 ENDPOINTS = ("trivial", "cases", "submission", "insights")
+SINGLE_WARMUP = 5 if harness.QUICK else 20  # rounds of one request each, in process, untimed
+SINGLE_REPEATS = 20 if harness.QUICK else 200  # the same, timed
 
 
 # --- the seeding process ---------------------------------------------------------------------
@@ -80,9 +82,47 @@ def seed() -> dict[str, Any]:
     }
 
 
+def one_at_a_time(seeded: dict[str, Any]) -> dict[str, float]:
+    """Median milliseconds of each endpoint's request through the WSGI application in this
+    process, one request at a time, the endpoints interleaved in rotating order: the work a
+    request costs, with no queueing, no contention and no network."""
+    from io import BytesIO
+
+    from bench import served
+
+    app = served.application()
+    requests = Requests(seeded)
+    samples: dict[str, list[float]] = {endpoint: [] for endpoint in ENDPOINTS}
+    for n in range(SINGLE_WARMUP + SINGLE_REPEATS):
+        shift = n % len(ENDPOINTS)
+        for endpoint in ENDPOINTS[shift:] + ENDPOINTS[:shift]:
+            method, path, body, headers = requests.make(endpoint, n)
+            route, _, query = path.partition("?")
+            data = body or b""
+            started = time.perf_counter()
+            status, answer = served.call(
+                app,
+                method,
+                route,
+                token=headers["Authorization"].removeprefix("Token "),
+                body=BytesIO(data),
+                length=len(data),
+                content_type=headers.get("Content-Type", ""),
+                query=query,
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            if status != EXPECTED[endpoint]:
+                raise RuntimeError(f"{endpoint} answered {status}: {answer[:300]!r}")
+            if n >= SINGLE_WARMUP:
+                samples[endpoint].append(elapsed)
+    return {endpoint: harness.median(values) for endpoint, values in samples.items()}
+
+
 def child() -> None:
     harness.setup_django()
-    harness.answer(seed())
+    seeded = seed()
+    seeded["single"] = one_at_a_time(seeded)
+    harness.answer(seeded)
 
 
 # --- the requests ----------------------------------------------------------------------------
@@ -260,6 +300,7 @@ def measure(space: harness.Workspace) -> dict[str, Any]:
         "period": seeded["period"],
         "dimensions": seeded["dimensions"],
         "sqlite": seeded["sqlite"],
+        "single": seeded["single"],
     }
 
 
@@ -301,11 +342,17 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     lines = [
         "| database | endpoint | requests/s | **/ trivial** | per round: median (range) "
         "| p50 (ms) | p99 (ms) "
-        "| requests |",
-        "|---|---|---:|---:|---|---:|---:|---:|",
+        "| requests | one at a time (ms) | trivial's / this |",
+        "|---|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for backend, result in results.items():
+        single = result["single"]
         for endpoint, row in summary(result["runs"]).items():
+            ceiling = (
+                "—"
+                if endpoint == "trivial"
+                else harness.times(single["trivial"] / single[endpoint])
+            )
             ratio = "—" if endpoint == "trivial" else f"**{harness.times(row['ratio'])}**"
             spread = row["per_round"]
             rounds = (
@@ -315,7 +362,8 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             )
             lines.append(
                 f"| {backend} | {LABELS[endpoint]} | {row['rps']:.0f} | {ratio} | {rounds} "
-                f"| {row['p50']:.1f} | {row['p99']:.1f} | {row['requests']:,} |"
+                f"| {row['p50']:.1f} | {row['p99']:.1f} | {row['requests']:,} "
+                f"| {single[endpoint]:.2f} | {ceiling} |"
             )
     return "\n".join(lines)
 
@@ -350,7 +398,21 @@ least {goal_cases:.2f}, filing at least {goal_submission:.2f} — {verdict}.{pos
 *Requests/s*: all requests answered in the endpoint's windows over the windows' total length;
 */ trivial*: that against the trivial endpoint's; *per round*: the same ratio within each round,
 its median and range (how much the machine drifted). p50 and p99: latency of each request as
-the client saw it, queueing included.
+the client saw it, queueing included. *One at a time*: the median of {single} requests of each
+endpoint through the same WSGI application in the seeding process, one request at a time, the
+endpoints interleaved, before the server starts — what a request costs with no queueing, no
+contention and no network; *trivial's / this* is the throughput share an endpoint could reach
+if the server's CPU were the only limit, so the gap between the two ratios is what concurrency
+costs the endpoint.
+
+Why filing falls short. A filing is one write transaction of a dozen statements or more (data
+key wrap, report, incident, case, its sealed opening event, two events appended to the audit
+chain, notifications, queued tasks), so even one at a time it costs several trivial requests.
+Under load the writes also queue: SQLite admits one writer at a time (`BEGIN IMMEDIATE`; the
+others wait in its busy handler, which sleeps, hence the long p99), and on PostgreSQL concurrent
+filings wait for the audit chain's head row from their first audit event until they commit.
+The way further is to do the sealing and validation before the transaction opens and append
+the audit events last, so the part that queues shrinks to the inserts themselves.
 
 The server is gunicorn with the production configuration (`deploy/gunicorn.conf.py`: gthread
 workers of 4 threads, keep-alive) and {workers} workers, on 127.0.0.1, serving
@@ -411,6 +473,7 @@ def block(results: dict[str, dict[str, Any]], machine: str, runtime: float) -> s
         seconds=SECONDS,
         rounds=ROUNDS,
         warmup=WARMUP_SECONDS,
+        single=SINGLE_REPEATS,
         cores=os.cpu_count(),
         mine=MINE,
         cases=CASES,

@@ -9,6 +9,9 @@ newest events shows too.
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,41 +47,74 @@ def _actor_label(actor: Any) -> str:
     return str(actor.public_id)
 
 
+# Events recorded inside audit_together(), waiting to be appended as its block ends.
+_pending: ContextVar[list[AuditEvent] | None] = ContextVar("audit_pending", default=None)
+
+
 def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str = "") -> AuditEvent:
-    """Append one event. Call inside the service's transaction; it joins that transaction."""
+    """Append one event. Call inside the service's transaction; it joins that transaction.
+    Inside audit_together() the event is appended with the others as that block ends."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = str(getattr(obj, "public_id", None) or obj.pk)
     else:
         object_id = ""
+    event = AuditEvent(
+        actor=_actor_label(actor), action=action, object_type=object_type, object_id=object_id
+    )
+    pending = _pending.get()
+    if pending is None:
+        _append([event])
+    else:
+        pending.append(event)
+    return event
+
+
+@contextmanager
+def audit_together() -> Iterator[None]:
+    """The events recorded inside the block are appended together when it ends without an
+    error: the chain's head is locked once, at the end of the work, rather than from the
+    first event until the commit, so concurrent services queue for it only briefly. Only
+    inside the service's transaction; a block inside another leaves the appending to it."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_together() belongs inside the service's transaction.")
+    if _pending.get() is not None:
+        yield
+        return
+    pending: list[AuditEvent] = []
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if pending:  # not reached when the block raised: the transaction is failing anyway
+        _append(pending)
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Chain the events after the head and store them, under the head's row lock."""
     # No savepoint of its own: if appending fails, the service's whole transaction must fail.
     with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(
             id=1, defaults={"last_hash": GENESIS, "length": 0, "seal": _head_seal(0, GENESIS)}
         )
-        seq = head.length + 1
-        at = timezone.now()
-        fields = {
-            "actor": _actor_label(actor),
-            "action": action,
-            "otype": object_type,
-            "oid": object_id,
-        }
-        digest = _digest(head.last_hash, seq=seq, at=at.isoformat(), **fields)
-        event = AuditEvent.objects.create(
-            seq=seq,
-            at=at,
-            actor=fields["actor"],
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            prev_hash=head.last_hash,
-            hash=digest,
-        )
+        seq, last_hash, at = head.length, head.last_hash, timezone.now()
+        for event in events:
+            seq += 1
+            event.seq, event.at, event.prev_hash = seq, at, last_hash
+            event.hash = last_hash = _digest(
+                last_hash,
+                seq=seq,
+                at=at.isoformat(),
+                actor=event.actor,
+                action=event.action,
+                otype=event.object_type,
+                oid=event.object_id,
+            )
+        AuditEvent.objects.bulk_create(events)
         AuditHead.objects.filter(id=1).update(
-            last_hash=digest, length=seq, seal=_head_seal(seq, digest)
+            last_hash=last_hash, length=seq, seal=_head_seal(seq, last_hash)
         )
-    return event
 
 
 @dataclass(frozen=True)

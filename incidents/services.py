@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import audit_record, audit_together
 from core.crypto.blind_index import blind_index, normalize_identifier
 from core.crypto.files import seal_stream
 from core.crypto.keyring import load_keyring
@@ -82,13 +82,14 @@ def _incident_create(report: Report, key: bytes, data: IncidentInput) -> Inciden
 
 
 def _marks_add(report: Report, identifiers: list[str]) -> None:
+    """One insert for all of them; a mark the report already has is left as it is."""
     keyring = load_keyring()
-    for raw in identifiers:
-        identifier = normalize_identifier(raw)
-        if identifier is not None:
-            PerpetratorMark.objects.get_or_create(
-                report=report, digest=blind_index(identifier, keyring=keyring)
-            )
+    normalized = (normalize_identifier(raw) for raw in identifiers)
+    digests = dict.fromkeys(blind_index(i, keyring=keyring) for i in normalized if i is not None)
+    PerpetratorMark.objects.bulk_create(
+        [PerpetratorMark(report=report, digest=digest) for digest in digests],
+        ignore_conflicts=True,
+    )
 
 
 def _submission_digest(data: ReportInput) -> str | None:
@@ -124,10 +125,11 @@ def _report_create(*, actor: User, data: ReportInput) -> Report:
     report.municipality_sealed = seal_field(key, report, "municipality", data.municipality.strip())
     report.contact_sealed = seal_field(key, report, "contact", data.contact_details.strip())
     validated(report, exclude=["reporter", *FRESH_ID])
-    report.save()
-    _incident_create(report, key, data.incident)
-    audit_record(actor=actor, action="report.submit", obj=report)
-    case_open(report=report)
+    with audit_together():  # report.submit and case.open, appended as one
+        report.save()
+        _incident_create(report, key, data.incident)
+        audit_record(actor=actor, action="report.submit", obj=report)
+        case_open(report=report)
     if report.consent_statistics:
         enqueue("insights.tasks.extract_refresh", report.pk)
     return report

@@ -58,9 +58,14 @@ def _assignees_prefetch() -> Prefetch:
 
 
 def case_visible(*, actor: User) -> QuerySet[Case]:
-    """Every case the actor may see. Workers: their rows of the indexed permission table, so the
-    cost follows what they may see, not the number of cases."""
-    cases = Case.objects.select_related("report").prefetch_related(_assignees_prefetch())
+    """Every case the actor may see, with its report and assignees at hand."""
+    base = Case.objects.select_related("report").prefetch_related(_assignees_prefetch())
+    return _visible(base, actor)
+
+
+def _visible(cases: QuerySet[Case], actor: User) -> QuerySet[Case]:
+    """`cases` limited to what the actor may see. Workers: their rows of the indexed permission
+    table, so the cost follows what they may see, not the number of cases."""
     if not (actor.is_authenticated and actor.is_active):
         return cases.none()
     if actor.role == Role.COORDINATOR:
@@ -136,7 +141,17 @@ class CaseFilters:
 
 def case_all(*, actor: User, filters: CaseFilters) -> QuerySet[Case]:
     """Coordinators' view of every case, filtered; workers get their own cases filtered."""
-    cases = case_visible(actor=actor).annotate(rank=_severity_rank())
+    return _filtered(case_visible(actor=actor), filters)
+
+
+def case_all_rows(*, actor: User, filters: CaseFilters) -> QuerySet[Case, dict[str, Any]]:
+    """case_all's cases in its order, as plain values to count and slice (no instances, no
+    related rows); case_rows_page turns a slice of them into CaseRows."""
+    return _filtered(_visible(Case.objects.all(), actor), filters).values(*_ROW_FIELDS)
+
+
+def _filtered(cases: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:
+    cases = cases.annotate(rank=_severity_rank())
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.severity:
@@ -192,20 +207,12 @@ _ROW_FIELDS = (
 )
 
 
-def case_rows(cases: QuerySet[Case]) -> QuerySet[Case, dict[str, Any]]:
-    """A case query from a selector above (so only what the actor may see), in its order, as
-    plain values to count and slice; case_rows_page turns a slice of it into CaseRows."""
-    return cases.prefetch_related(None).values(*_ROW_FIELDS)
-
-
 def case_rows_page(values: Iterable[dict[str, Any]]) -> list[CaseRow]:
-    """One page of case_rows, with every case's assignees read in one query."""
+    """One page of case_all_rows, with every case's assignees read in one query."""
     page = list(values)
     names: dict[int, list[str]] = defaultdict(list)
     work = _work_rows().filter(content_object_id__in=[row["pk"] for row in page])
-    for case_id, username in work.order_by("user__username").values_list(
-        "content_object_id", "user__username"
-    ):
+    for case_id, username in work.values_list("content_object_id", "user__username"):
         names[case_id].append(username)
     return [
         CaseRow(
@@ -217,7 +224,7 @@ def case_rows_page(values: Iterable[dict[str, Any]]) -> list[CaseRow]:
             response_due_at=row["response_due_at"],
             first_response_at=row["first_response_at"],
             last_update_at=row["last_update_at"],
-            assignees=names[row["pk"]],
+            assignees=sorted(names[row["pk"]]),
         )
         for row in page
     ]
@@ -225,7 +232,7 @@ def case_rows_page(values: Iterable[dict[str, Any]]) -> list[CaseRow]:
 
 def case_row(case: Case) -> CaseRow:
     """One case the actor already got through case_get, read again as a CaseRow."""
-    return case_rows_page(case_rows(Case.objects.filter(pk=case.pk)))[0]
+    return case_rows_page(Case.objects.filter(pk=case.pk).values(*_ROW_FIELDS))[0]
 
 
 def assignees(case: Case) -> list[User]:

@@ -10,10 +10,11 @@ from django.urls import reverse
 from core.crypto.blind_index import blind_index, normalize_identifier
 from core.crypto.keyring import load_keyring
 from core.models import AuditEvent
+from incidents import services as incidents
 from incidents.models import PerpetratorMark, Report
 from support import patterns, services
 from support.models import Case, Notification, PatternAlert, PatternLink
-from tests.factories import UserFactory, make_anonymous_report, make_report
+from tests.factories import UserFactory, incident_input, make_anonymous_report, make_report
 from tests.security.support import receipt_client, token_client
 from tests.support.factories import web_client
 
@@ -289,3 +290,22 @@ def test_an_anonymous_reporter_never_sees_the_pattern(
 
     assert str(other.case.public_id) not in body
     assert str(other.public_id) not in body
+
+
+@pytest.mark.parametrize(("first", "second"), SAME_KIND, ids=lambda value: value)
+def test_one_report_naming_an_account_in_two_spellings_keeps_one_mark_of_it(first, second):
+    report = make_report(consent_matching=True, perpetrator_identifiers=[first, second])
+    digest = blind_index(normalize_identifier(first), keyring=load_keyring())
+    assert list(PerpetratorMark.objects.values_list("report", "digest")) == [(report.pk, digest)]
+
+
+def test_an_incident_naming_an_account_the_report_already_named_adds_no_mark_and_no_error():
+    reporter = UserFactory()
+    report = make_report(reporter, consent_matching=True, perpetrator_identifiers=["@same_handle"])
+    incidents.incident_add(
+        actor=reporter,
+        report=report,
+        data=incident_input(perpetrator_identifiers=["@Same_Handle", "x.com/other"]),
+    )
+    assert PerpetratorMark.objects.filter(report=report).count() == 2
+    assert report.incidents.count() == 2

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from core.audit import GENESIS, _digest, audit_record, audit_verify
+from core.audit import GENESIS, _digest, audit_record, audit_together, audit_verify
 from core.errors import DomainError
 from core.models import AuditEvent, AuditHead, KeyWrap, User
 from incidents import services
@@ -255,4 +256,76 @@ def test_a_submission_that_fails_after_its_audit_event_rolls_the_event_back(monk
     assert not KeyWrap.objects.exists()
     assert User.objects.count() == users_before
     _events(1)
+    assert audit_verify().ok
+
+
+def _head_statements(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "core_audithead" in q["sql"]]
+
+
+def test_events_recorded_together_are_chained_in_order_under_one_lock_of_the_head():
+    _events(1)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries, audit_together():
+        recorded = _events(3)
+        assert not AuditEvent.objects.filter(action__startswith="test.step").exclude(seq=1).exists()
+    head_statements = _head_statements(queries)
+    assert len(head_statements) == 2  # the head read for update, and written once
+    assert "FOR UPDATE" in head_statements[0] or connection.vendor == "sqlite"
+    stored = list(AuditEvent.objects.order_by("seq"))
+    assert [event.seq for event in stored] == [1, 2, 3, 4]
+    assert [event.action for event in stored[1:]] == ["test.step0", "test.step1", "test.step2"]
+    assert [event.hash for event in recorded] == [event.hash for event in stored[1:]]
+    assert AuditHead.objects.get().length == 4
+    assert audit_verify().ok
+
+
+def test_a_block_that_fails_appends_none_of_its_events():
+    _events(1)
+
+    def failing_service() -> None:
+        with transaction.atomic(), audit_together():
+            _events(2)
+            raise RuntimeError("the service failed after recording")
+
+    with pytest.raises(RuntimeError, match="failed after recording"):
+        failing_service()
+    assert AuditEvent.objects.count() == 1
+    assert AuditHead.objects.get().length == 1
+    assert audit_verify().ok
+
+
+def test_a_block_inside_another_leaves_the_appending_to_the_outer_one():
+    with transaction.atomic(), audit_together():
+        _events(1)
+        with audit_together():
+            _events(1)
+        assert not AuditEvent.objects.exists()
+        _events(1)
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == [
+        "test.step0",
+        "test.step0",
+        "test.step0",
+    ]
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_together_outside_a_transaction_is_refused_and_stores_nothing():
+    with pytest.raises(RuntimeError, match="inside the service's transaction"):  # noqa: SIM117
+        with audit_together():
+            _events(1)
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_filing_locks_the_chains_head_once_for_both_of_its_events():
+    reporter = UserFactory()
+    _events(1)  # the head exists, as on any system that has served once
+    with CaptureQueriesContext(connection) as queries:
+        make_report(reporter)
+    assert len(_head_statements(queries)) == 2
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == [
+        "test.step0",
+        "report.submit",
+        "case.open",
+    ]
     assert audit_verify().ok

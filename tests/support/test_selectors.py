@@ -1,6 +1,7 @@
 """The case selectors behind every page and endpoint: a worker's list, the intake queue, the
 filtered view of all cases, and a query count that follows the page, not the number of cases."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework import serializers
 
+from api.cases import CaseSummary
 from support import selectors, services
 from support.models import Case, CaseStatus, Severity
 from support.selectors import CaseFilters
@@ -271,6 +274,31 @@ def test_the_api_list_rows_are_the_cases_in_the_selectors_order_with_their_field
         assert row["response_due_at"] is not None
         assert row["assignees"] == sorted(u.username for u in selectors.assignees(case))
     assert {tuple(row["assignees"]) for row in rows} >= {(), ("wren",), ("sam", "wren")}
+
+
+@pytest.mark.parametrize("zone", ["America/Toronto", "UTC"])
+def test_a_case_row_renders_exactly_as_the_summarys_fields_would_render_it(
+    coordinator, spread, settings, zone
+):
+    settings.TIME_ZONE = zone
+    answered = selectors.case_all_rows(actor=coordinator, filters=CaseFilters())
+    rows = selectors.case_rows_page(answered)
+    first = rows[0]
+    Case.objects.filter(public_id=first.public_id).update(
+        first_response_at=timezone.now(), last_update_at=timezone.now()
+    )
+    Case.objects.filter(public_id=rows[-1].public_id).update(
+        first_response_at=None, last_update_at=None
+    )
+    rows = selectors.case_rows_page(answered.all())
+    assert any(row.first_response_at for row in rows)
+    assert any(row.last_update_at is None for row in rows)
+    summary = CaseSummary()
+    for row in rows:
+        direct = summary.to_representation(row)
+        field_by_field = serializers.Serializer.to_representation(summary, row)
+        assert direct == dict(field_by_field)
+        assert json.dumps(direct) == json.dumps(dict(field_by_field))
 
 
 def test_a_workers_all_cases_view_is_still_only_their_own(coordinator, worker, spread):
