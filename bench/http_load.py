@@ -405,14 +405,18 @@ contention and no network; *trivial's / this* is the throughput share an endpoin
 if the server's CPU were the only limit, so the gap between the two ratios is what concurrency
 costs the endpoint.
 
-Why filing falls short. A filing is one write transaction of a dozen statements or more (data
-key wrap, report, incident, case, its sealed opening event, two events appended to the audit
-chain, notifications, queued tasks), so even one at a time it costs several trivial requests.
-Under load the writes also queue: SQLite admits one writer at a time (`BEGIN IMMEDIATE`; the
-others wait in its busy handler, which sleeps, hence the long p99), and on PostgreSQL concurrent
-filings wait for the audit chain's head row from their first audit event until they commit.
-The way further is to do the sealing and validation before the transaction opens and append
-the audit events last, so the part that queues shrinks to the inserts themselves.
+Where filing stands. A filing is one write transaction of ten to twelve statements (data key wrap,
+report, incident, the perpetrator marks in one insert, case, its sealed opening event, the audit
+chain's head read for update, both audit events in one insert, the head written back, the queued
+tasks), plus the two every API request pays for its token; one at a time it costs four to five
+trivial requests on PostgreSQL, and each statement is mostly Django's and the driver's own work
+(server-side binding measured no faster). The audit events are appended together at the end of
+the work, so concurrent filings on PostgreSQL hold the chain's head only for those last three
+statements, and the two ratios nearly agree there. SQLite admits one writer at a time
+(`BEGIN IMMEDIATE`; the others wait in its busy handler, which sleeps, hence the long p99), so
+there filing under load falls below what one at a time allows. What remains to try: building,
+sealing and validating everything before the transaction opens, so that SQLite's write lock is
+held for the inserts alone, and one queued task per filing instead of two.
 
 The server is gunicorn with the production configuration (`deploy/gunicorn.conf.py`: gthread
 workers of 4 threads, keep-alive) and {workers} workers, on 127.0.0.1, serving

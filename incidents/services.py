@@ -125,13 +125,15 @@ def _report_create(*, actor: User, data: ReportInput) -> Report:
     report.municipality_sealed = seal_field(key, report, "municipality", data.municipality.strip())
     report.contact_sealed = seal_field(key, report, "contact", data.contact_details.strip())
     validated(report, exclude=["reporter", *FRESH_ID])
-    with audit_together():  # report.submit and case.open, appended as one
+    # report.submit and case.open are appended as one, last, so that concurrent filings hold
+    # the chain's head only from there to the commit.
+    with audit_together():
         report.save()
         _incident_create(report, key, data.incident)
         audit_record(actor=actor, action="report.submit", obj=report)
         case_open(report=report)
-    if report.consent_statistics:
-        enqueue("insights.tasks.extract_refresh", report.pk)
+        if report.consent_statistics:
+            enqueue("insights.tasks.extract_refresh", report.pk)
     return report
 
 
@@ -148,28 +150,44 @@ class AnonymousSubmission:
     receipt: str  # shown once, never stored
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class _DrawnReceipt:
+    parts: receipts.ReceiptParts
+    secret_hash: str
+
+
+def _receipt_draw() -> _DrawnReceipt:
+    parts = receipts.receipt_generate()
+    return _DrawnReceipt(parts=parts, secret_hash=make_password(parts.secret))
+
+
 def report_submit_anonymous(*, data: ReportInput) -> AnonymousSubmission:
     """Anyone files without an account and gets a receipt. Audits report.submit."""
     check_report(data)
-    _submission_digest(data)  # refuse a resent form before making its account
-    account = User(
-        username=f"receipt-{secrets.token_hex(12)}", role=Role.REPORTER, is_receipt_account=True
-    )
-    account.set_unusable_password()
-    account.save()
-    report = _report_create(actor=account, data=data)
-    for _attempt in range(5):
-        parts = receipts.receipt_generate()
-        try:
-            with transaction.atomic():
-                Receipt.objects.create(
-                    report=report, lookup=parts.lookup, secret_hash=make_password(parts.secret)
-                )
-        except IntegrityError:
-            continue  # the lookup prefix is taken: draw again
-        return AnonymousSubmission(report=report, receipt=parts.text)
-    raise RuntimeError("Could not draw an unused receipt prefix.")
+    # Hashing the receipt (Argon2, a tenth of a second) before the transaction opens: on SQLite
+    # every other writer would wait for it.
+    drawn = _receipt_draw()
+    with transaction.atomic():
+        _submission_digest(data)  # refuse a resent form before making its account
+        account = User(
+            username=f"receipt-{secrets.token_hex(12)}",
+            role=Role.REPORTER,
+            is_receipt_account=True,
+        )
+        account.set_unusable_password()
+        account.save()
+        report = _report_create(actor=account, data=data)
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    Receipt.objects.create(
+                        report=report, lookup=drawn.parts.lookup, secret_hash=drawn.secret_hash
+                    )
+            except IntegrityError:
+                drawn = _receipt_draw()  # the lookup prefix is taken: draw again
+                continue
+            return AnonymousSubmission(report=report, receipt=drawn.parts.text)
+        raise RuntimeError("Could not draw an unused receipt prefix.")  # rolls it all back
 
 
 def receipt_authenticate(*, receipt: str) -> User | None:

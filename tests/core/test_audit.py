@@ -309,8 +309,7 @@ def test_a_block_inside_another_leaves_the_appending_to_the_outer_one():
     assert audit_verify().ok
 
 
-@pytest.mark.django_db(transaction=True)
-def test_recording_together_outside_a_transaction_is_refused_and_stores_nothing():
+def test_recording_together_outside_a_transaction_is_refused_and_stores_nothing(committed_db):
     with pytest.raises(RuntimeError, match="inside the service's transaction"):  # noqa: SIM117
         with audit_together():
             _events(1)

@@ -17,7 +17,7 @@ from core.hashers import RecourseArgon2PasswordHasher
 from core.models import User
 from incidents import receipts
 from incidents.models import Receipt, Report
-from tests.factories import make_report
+from tests.factories import make_anonymous_report, make_report
 from tests.hashers import FastArgon2PasswordHasher
 from tests.security.support import (
     API,
@@ -204,3 +204,55 @@ def test_after_erasing_the_report_its_receipt_opens_nothing():
     web = Client()
     assert web.post(reverse("incidents:anonymous_open"), {"receipt": receipt}).status_code == 200
     assert "_auth_user_id" not in web.session
+
+
+def _draws(monkeypatch, texts: list[str]) -> None:
+    """receipt_generate hands out these receipts in turn."""
+    queue = [
+        receipts.ReceiptParts(lookup=t[: receipts.LOOKUP_CHARS], secret=t[receipts.LOOKUP_CHARS :])
+        for t in texts
+    ]
+    monkeypatch.setattr(receipts, "receipt_generate", lambda: queue.pop(0))
+
+
+def test_a_receipt_whose_lookup_prefix_is_taken_is_drawn_again_and_opens_only_its_report(
+    monkeypatch,
+):
+    first = make_anonymous_report()[1]
+    fresh = receipts.receipt_generate().text
+    taken = first[: receipts.LOOKUP_CHARS] + fresh[receipts.LOOKUP_CHARS :]
+    _draws(monkeypatch, [taken, fresh])
+
+    report, receipt = make_anonymous_report()
+
+    assert receipt == fresh
+    assert Receipt.objects.get(report=report).lookup == fresh[: receipts.LOOKUP_CHARS]
+    assert Report.objects.count() == 2
+
+
+def test_when_every_draw_is_taken_the_filing_fails_and_stores_nothing(monkeypatch):
+    first = make_anonymous_report()[1]
+    before = (Report.objects.count(), User.objects.count(), Receipt.objects.count())
+    _draws(monkeypatch, [first[: receipts.LOOKUP_CHARS] + "x" * 30] * 6)
+
+    with pytest.raises(RuntimeError, match="unused receipt prefix"):
+        make_anonymous_report()
+
+    assert (Report.objects.count(), User.objects.count(), Receipt.objects.count()) == before
+
+
+def test_the_receipt_is_hashed_before_the_filings_transaction_opens(committed_db, monkeypatch):
+    from django.db import connection
+
+    from incidents import services
+
+    hashed_inside = []
+    real = services.make_password
+
+    def watching(secret, *args, **kwargs):
+        hashed_inside.append(connection.in_atomic_block)
+        return real(secret, *args, **kwargs)
+
+    monkeypatch.setattr(services, "make_password", watching)
+    make_anonymous_report()
+    assert hashed_inside == [False]
