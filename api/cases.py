@@ -153,9 +153,9 @@ class CountedPaginator(Paginator):
         try:
             wanted = int(number)
         except (TypeError, ValueError):
-            return super().page(number)  # refused as Django refuses it
+            wanted = 0
         if wanted < 1:
-            return super().page(number)
+            return super().page(number)  # refused as Django refuses it
         bottom = (wanted - 1) * self.per_page
         counted = self.object_list.annotate(**{self.TOTAL: Window(Count("pk"))})
         rows = list(counted[bottom : bottom + self.per_page])
