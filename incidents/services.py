@@ -22,7 +22,6 @@ from core.errors import FRESH_ID, DomainError, validated
 from core.filetypes import human_size, sniff
 from core.keys import data_key, data_key_create, data_key_destroy
 from core.models import Role, User
-from core.tasks import enqueue
 from core.vault import vault_delete, vault_write
 from incidents import receipts
 from incidents.inputs import (
@@ -131,9 +130,7 @@ def _report_create(*, actor: User, data: ReportInput) -> Report:
         report.save()
         _incident_create(report, key, data.incident)
         audit_record(actor=actor, action="report.submit", obj=report)
-        case_open(report=report)
-        if report.consent_statistics:
-            enqueue("insights.tasks.extract_refresh", report.pk)
+        case_open(report=report)  # queues the one task a filing needs
     return report
 
 

@@ -13,6 +13,7 @@ from core.models import Role, User
 from core.tasks import enqueue
 from incidents.models import Report
 from incidents.sealing import seal_field
+from insights.services import extract_refresh
 from support import escalation, rules
 from support.models import (
     SEVERITY_RANK,
@@ -77,8 +78,8 @@ def record_event(
 def case_open(*, report: Report) -> Case:
     """Open the one case of a newly filed report (called by the filing services, in their
     transaction): severity and first-response deadline from the rules, the ladder set, and for a
-    critical report the coordinators notified at once. Triage and matching follow in a task.
-    Audits case.open."""
+    critical report the coordinators notified at once. Triage, matching and the statistics
+    record follow in one task. Audits case.open."""
     severity = rules.severity_for(report)
     case = Case(
         report=report,
@@ -97,9 +98,10 @@ def case_open(*, report: Report) -> Case:
 
 @transaction.atomic
 def case_triage(*, case_id: int) -> bool:
-    """The triage task's work, idempotent: severity from the rules (unless a coordinator chose
-    it), deadlines, the ladder, critical alert, then matching and pattern checks. Returns False
-    when the case is gone."""
+    """The triage task's work after a filing or a new incident, idempotent: severity from the
+    rules (unless a coordinator chose it), deadlines, the ladder, critical alert, then matching,
+    pattern checks and the report's record in the statistics extract (which counts severity).
+    Returns False when the case is gone."""
     from support.matching import case_match
     from support.patterns import pattern_check
 
@@ -121,6 +123,7 @@ def case_triage(*, case_id: int) -> bool:
         notify(recipients=coordinators(), kind="critical", case=case, key=f"critical:{case.pk}")
     case_match(case=case)
     pattern_check(report=case.report)
+    extract_refresh(report_pk=case.report_id)
     return True
 
 

@@ -12,6 +12,7 @@ import os
 import secrets
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -42,9 +43,10 @@ class Keyring:
     def active_kek(self) -> bytes:
         return self.kek(self.active)
 
-    @property
+    @cached_property
     def audit_key(self) -> bytes:
-        """The audit chain's MAC key, derived from the index key under its own label."""
+        """The audit chain's MAC key, derived from the index key under its own label (once per
+        keyring: every audited service asks for it)."""
         return HKDF(
             algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=b"recourse/audit-chain/v1"
         ).derive(self.index_key)

@@ -4,6 +4,7 @@ removed on erasure and withdrawn consent, and nothing in it that leads back to a
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.apps import apps
@@ -18,8 +19,9 @@ from insights import tasks
 from insights.models import Aggregate, ExtractRecord, ExtractValue
 from insights.services import extract_key, extract_rebuild, extract_refresh
 from support import escalation, services
+from support import tasks as support_tasks
 from support.models import Case, CaseStatus
-from tests.factories import make_anonymous_report, make_report
+from tests.factories import incident_input, make_anonymous_report, make_report
 from tests.insights.helpers import (
     aggregate_counts,
     assert_aggregates_in_step,
@@ -68,6 +70,22 @@ def test_a_report_filed_with_consent_gets_its_record_when_the_filing_commits(
     assert record_of(report) is not None
     assert record_of(anonymous) is not None
     assert ExtractRecord.objects.count() == 2
+    assert_aggregates_in_step()
+
+
+def test_a_consenting_filing_queues_one_task_whose_triage_writes_the_record(
+    reporter, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch("core.tasks.async_task") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        report = make_report(reporter, consent_statistics=True)
+
+    queued.assert_called_once_with("support.tasks.case_triage", _case(report).pk)
+    assert record_of(report) is None
+    assert support_tasks.case_triage(_case(report).pk) is True
+    assert values_of(record_of(report))["severity"] == [_case(report).severity]
     assert_aggregates_in_step()
 
 
@@ -260,6 +278,26 @@ def test_closing_the_case_updates_the_outcome_through_the_task(
     assert values_of(record_of(other))["outcome"] == ["open"]
     assert aggregate_counts()[open_cell] == 1
     assert aggregate_counts()[(month, region, role, "outcome", str(status))] == 1
+    assert_aggregates_in_step()
+
+
+def test_a_new_incident_brings_the_record_up_to_date_through_triage(
+    django_capture_on_commit_callbacks,
+):
+    report = consenting_report(channels=["email"], abuse_types=["insults"])
+    assert values_of(record_of(report))["severity"] == ["low"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report_services.incident_add(
+            actor=report.reporter,
+            report=report,
+            data=incident_input(channels=["phone"], abuse_types=["threat_of_violence"]),
+        )
+
+    values = values_of(record_of(report))
+    assert values["channel"] == ["email", "phone"]
+    assert "threat_of_violence" in values["abuse_type"]
+    assert values["severity"] == [_case(report).severity] != ["low"]
     assert_aggregates_in_step()
 
 
