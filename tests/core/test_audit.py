@@ -279,6 +279,21 @@ def test_events_recorded_together_are_chained_in_order_under_one_lock_of_the_hea
     assert audit_verify().ok
 
 
+def test_appending_under_the_lock_takes_two_statements_on_postgresql_and_three_on_sqlite():
+    _events(1)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries, audit_together():
+        _events(2)
+    statements = [q["sql"] for q in queries.captured_queries]
+    if connection.vendor == "postgresql":  # the head read for update; events and head in one
+        assert len(statements) == 2
+        assert statements[1].startswith("WITH") and "core_auditevent" in statements[1]
+    else:  # the head read; the events inserted; the head written
+        assert len(statements) == 3
+    assert AuditHead.objects.get().length == 3
+    assert [event.seq for event in AuditEvent.objects.order_by("seq")] == [1, 2, 3]
+    assert audit_verify().ok
+
+
 def test_a_block_that_fails_appends_none_of_its_events():
     _events(1)
 
