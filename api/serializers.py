@@ -16,6 +16,8 @@ from incidents.taxonomy import (
     Region,
     ReporterRole,
     RiskFlag,
+    choices,
+    code_order,
 )
 
 
@@ -24,13 +26,13 @@ class Codes(serializers.MultipleChoiceField):
 
     def __init__(self, vocabulary: Any, **kwargs: Any) -> None:
         self.vocabulary = vocabulary
-        super().__init__(choices=vocabulary.choices, required=False, **kwargs)
+        super().__init__(choices=choices(vocabulary), required=False, **kwargs)
 
     def to_internal_value(self, data: Any) -> list[str]:  # type: ignore[override]
         if not isinstance(data, list):
             self.fail("not_a_list", input_type=type(data).__name__)
         chosen = super().to_internal_value(data)
-        return [code for code in self.vocabulary.values if code in chosen]
+        return sorted(chosen, key=code_order(self.vocabulary).__getitem__)
 
 
 class Text(serializers.CharField):

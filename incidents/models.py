@@ -16,6 +16,7 @@ from incidents.taxonomy import (
     PerpetratorType,
     Region,
     ReporterRole,
+    codes,
 )
 
 
@@ -29,7 +30,7 @@ class CodesValidator:
     def __call__(self, value: object) -> None:
         if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
             raise ValidationError(_("Choose from the list."), code="invalid")
-        unknown = sorted(set(value) - set(VOCABULARIES[self.vocabulary].values))
+        unknown = sorted(set(value) - codes(VOCABULARIES[self.vocabulary]))
         if unknown:
             raise ValidationError(
                 _("Unknown choice: %(codes)s."),

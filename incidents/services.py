@@ -41,7 +41,7 @@ from incidents.models import (
     Report,
 )
 from incidents.sealing import seal_field
-from incidents.taxonomy import AbuseType, BiasGround, Channel, Need, RiskFlag
+from incidents.taxonomy import AbuseType, BiasGround, Channel, Need, RiskFlag, code_order
 from insights.services import extract_remove
 from support.services import case_open, case_reassess
 
@@ -59,7 +59,7 @@ def _ordered_union(vocabulary: type[models.TextChoices], *lists: list[str]) -> l
     """Codes of one vocabulary, once each, in the vocabulary's order. Unknown codes are kept (at
     the end) so that model validation refuses them rather than dropping them silently."""
     chosen = dict.fromkeys(code for codes in lists for code in codes)
-    order = {code: index for index, code in enumerate(vocabulary.values)}
+    order = code_order(vocabulary)
     return sorted(chosen, key=lambda code: order.get(code, len(order)))
 
 

@@ -1,5 +1,7 @@
 """Fixed vocabularies of a report's plaintext triage fields. Codes are stable; labels translate."""
 
+from functools import cache
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -126,3 +128,24 @@ VOCABULARIES: dict[str, type[models.TextChoices]] = {
     "needs": Need,
     "languages": Language,
 }
+
+
+# Django computes a vocabulary's `values` and `choices` anew on every access; a filing asks for
+# them a score of times. A vocabulary is fixed for the process's life, so they are computed once
+# (labels stay lazy and translate when shown).
+
+
+@cache
+def codes(vocabulary: type[models.TextChoices]) -> frozenset[str]:
+    return frozenset(vocabulary.values)
+
+
+@cache
+def code_order(vocabulary: type[models.TextChoices]) -> dict[str, int]:
+    """Each code's position in the vocabulary."""
+    return {code: index for index, code in enumerate(vocabulary.values)}
+
+
+@cache
+def choices(vocabulary: type[models.TextChoices]) -> tuple[tuple[str, str], ...]:
+    return tuple(vocabulary.choices)
