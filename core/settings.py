@@ -105,6 +105,7 @@ def database_settings(url: str) -> dict[str, Any]:
     failing."""
     config = dict(dj_database_url.parse(url, conn_max_age=60))
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["ENGINE"] = "core.sqlite"  # Django's, with write transactions queued
         config["OPTIONS"] = {
             "init_command": (
                 "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON; "
@@ -114,6 +115,10 @@ def database_settings(url: str) -> dict[str, Any]:
             "timeout": 20,
         }
         config["CONN_MAX_AGE"] = 0
+    elif config["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "RECOURSE_DB_PREPARED_STATEMENTS", True
+    ):
+        config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
     return config
 
 

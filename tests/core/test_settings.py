@@ -210,3 +210,46 @@ def test_the_development_secret_is_created_once_with_mode_0600(tmp_path):
     assert len(first) >= 50
     assert (path.stat().st_mode & 0o777) == 0o600
     assert dev_secret_file(path) == first
+
+
+def test_on_postgresql_statements_are_bound_and_prepared_on_the_server(monkeypatch):
+    from core.settings import database_settings
+
+    monkeypatch.delenv("RECOURSE_DB_PREPARED_STATEMENTS", raising=False)
+    config = database_settings("postgres://recourse@db.example/recourse")
+    assert config["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 2}
+    assert config["CONN_MAX_AGE"] == 60
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them(monkeypatch):
+    from core.settings import database_settings
+
+    monkeypatch.setenv("RECOURSE_DB_PREPARED_STATEMENTS", "0")
+    config = database_settings("postgres://recourse@db.example/recourse")
+    assert "server_side_binding" not in config.get("OPTIONS", {})
+    assert "prepare_threshold" not in config.get("OPTIONS", {})
+
+
+def test_sqlite_runs_on_the_queued_writer_backend_with_immediate_transactions(tmp_path):
+    from core.settings import database_settings
+
+    config = database_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert config["ENGINE"] == "core.sqlite"
+    assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert config["CONN_MAX_AGE"] == 0
+
+
+@pytest.mark.django_db
+def test_a_query_the_app_repeats_is_prepared_once_on_postgresql():
+    from django.db import connection
+
+    from core.models import User
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    for _ in range(3):
+        list(User.objects.filter(username="nobody-by-this-name"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "core_user"' in sql and "nobody" not in sql for sql in prepared)
