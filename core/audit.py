@@ -140,14 +140,17 @@ def _store_in_one_statement(events: list[AuditEvent], head: dict[str, Any]) -> N
     bulk_create and update() would."""
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in _EVENT_COLUMNS)
-    row = "(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"
+    events_table, head_table = AuditEvent._meta.db_table, AuditHead._meta.db_table
+    event_column = {field.name: field.column for field in AuditEvent._meta.concrete_fields}
+    head_column = {field.name: field.column for field in AuditHead._meta.concrete_fields}
+    columns = ", ".join(quote(event_column[name]) for name in _EVENT_COLUMNS)
+    rows = ", ".join(["(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"] * len(events))
+    changes = ", ".join(f"{quote(head_column[name])} = %s" for name in head)
+    # Only the models' own table and column names are written into the statement; every value
+    # is a bound parameter.
     sql = (
-        f"WITH added AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "
-        f"VALUES {', '.join([row] * len(events))}) "
-        f"UPDATE {quote(AuditHead._meta.db_table)} SET "
-        + ", ".join(f"{quote(AuditHead._meta.get_field(name).column)} = %s" for name in head)
-        + f" WHERE {quote(AuditHead._meta.pk.column)} = %s"
+        f"WITH added AS (INSERT INTO {quote(events_table)} ({columns}) VALUES {rows}) "  # noqa: S608
+        f"UPDATE {quote(head_table)} SET {changes} WHERE {quote(head_column['id'])} = %s"
     )
     params = [getattr(event, name) for event in events for name in _EVENT_COLUMNS]
     with connection.cursor() as cursor:

@@ -25,7 +25,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 # On SQLite, a file database, so the confidentiality tests can read its raw bytes. The suite also
 # runs on PostgreSQL (DATABASE_URL; `make test-postgres`), in a test database of its own.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "core.sqlite":
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(_TMP, "test.sqlite3")}
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

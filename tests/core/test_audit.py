@@ -286,7 +286,8 @@ def test_appending_under_the_lock_takes_two_statements_on_postgresql_and_three_o
     statements = [q["sql"] for q in queries.captured_queries]
     if connection.vendor == "postgresql":  # the head read for update; events and head in one
         assert len(statements) == 2
-        assert statements[1].startswith("WITH") and "core_auditevent" in statements[1]
+        assert statements[1].startswith("WITH")
+        assert "core_auditevent" in statements[1]
     else:  # the head read; the events inserted; the head written
         assert len(statements) == 3
     assert AuditHead.objects.get().length == 3
