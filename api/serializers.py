@@ -1,9 +1,11 @@
 """Input serializers parse JSON into the services' inputs; output serializers shape responses.
 The rules themselves live in incidents.inputs and the models, so pages and API share them."""
 
+import re
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from incidents import inputs
 from incidents.taxonomy import (
@@ -35,8 +37,39 @@ class Codes(serializers.MultipleChoiceField):
         return sorted(chosen, key=code_order(self.vocabulary).__getitem__)
 
 
+class Choice(serializers.ChoiceField):
+    """One code from one vocabulary. Built from the vocabulary, not from a list of its choices,
+    so that DRF's copy of the field for each request copies no list."""
+
+    def __init__(self, vocabulary: Any, **kwargs: Any) -> None:
+        self.vocabulary = vocabulary
+        super().__init__(choices=choices(vocabulary), **kwargs)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _NoSurrogates(ProhibitSurrogateCharactersValidator):
+    """DRF's check, with its message, in one regular-expression search instead of a Python step
+    per character (a narrative runs to thousands)."""
+
+    def __call__(self, value: Any) -> None:
+        found = _SURROGATE.search(str(value))
+        if found:
+            raise serializers.ValidationError(
+                self.message.format(code_point=ord(found.group())), code=self.code
+            )
+
+
 class Text(serializers.CharField):
     """Text that must arrive as a JSON string: a number or list is refused, not converted."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            _NoSurrogates() if isinstance(check, ProhibitSurrogateCharactersValidator) else check
+            for check in self.validators
+        ]
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
@@ -83,17 +116,13 @@ class IncidentInput(serializers.Serializer):
 
 
 class ReportInput(IncidentInput):
-    role = serializers.ChoiceField(choices=ReporterRole.choices)
-    region = serializers.ChoiceField(choices=Region.choices)
+    role = Choice(ReporterRole)
+    region = Choice(Region)
     bias_grounds = Codes(BiasGround)
-    perpetrator_type = serializers.ChoiceField(
-        choices=PerpetratorType.choices, required=False, default=PerpetratorType.UNKNOWN
-    )
+    perpetrator_type = Choice(PerpetratorType, required=False, default=PerpetratorType.UNKNOWN)
     risk_flags = Codes(RiskFlag)
     needs = Codes(Need)
-    preferred_language = serializers.ChoiceField(
-        choices=Language.choices, required=False, default=Language.ENGLISH
-    )
+    preferred_language = Choice(Language, required=False, default=Language.ENGLISH)
     municipality = Text(
         max_length=inputs.MUNICIPALITY_MAX, required=False, allow_blank=True, default=""
     )

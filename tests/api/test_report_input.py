@@ -153,6 +153,24 @@ def test_a_number_is_not_accepted_as_a_narrative(reporter_api):
     refused(response, "narrative")
 
 
+@pytest.mark.parametrize("field", ["narrative", "municipality", "contact_details"])
+def test_a_lone_surrogate_in_text_is_refused_with_its_code_point(reporter_api, field):
+    body = json.dumps(report_body(**{field: "Plain words, then PLACE"})).replace("PLACE", "\\ud83d")
+
+    response = reporter_api.post(REPORTS, data=body, content_type="application/json")
+
+    refused(response, field)
+    assert response.json()[field] == ["Surrogate characters are not allowed: U+D83D."]
+
+
+def test_a_whole_emoji_in_a_narrative_is_accepted(reporter_api):
+    response = reporter_api.post(
+        REPORTS, report_body(narrative="They wrote \U0001f52a."), format="json"
+    )
+
+    assert response.status_code == 201, response.content
+
+
 def test_an_object_is_not_accepted_as_a_list_of_codes(reporter_api):
     body = report_body(channels={"facebook": True, "email": True})
 
