@@ -53,6 +53,40 @@ def backends() -> list[str]:
     return [SQLITE, POSTGRES] if postgres_url() else [SQLITE]
 
 
+def redis_url() -> str | None:
+    """The Redis server to also measure with (as the task broker and the cache): REDIS_URL."""
+    url = os.environ.get("REDIS_URL", "")
+    return url if url.startswith(("redis://", "rediss://")) else None
+
+
+BENCH_REDIS_DB = 15  # the benches' own database on that server, emptied before and after
+
+
+def _redis_flush(url: str) -> None:
+    import redis  # only when measuring with Redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def redis_server() -> str | None:
+    """The Redis server's version, for the machine's description."""
+    url = redis_url()
+    if not url:
+        return None
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        info = client.info("server")
+    finally:
+        client.close()
+    return f"Redis {info.get('redis_version', '?')} (the same machine, over loopback)"
+
+
 def _with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
@@ -65,9 +99,11 @@ def _postgres_admin(statement: str) -> None:
 
 
 @contextmanager
-def workspace(tag: str, backend: str) -> Iterator[Workspace]:
+def workspace(tag: str, backend: str, *, redis: bool = False) -> Iterator[Workspace]:
     """A fresh workspace; on PostgreSQL, the database `recourse_bench_<tag>` on DATABASE_URL's
-    server, dropped first if a crashed run left it, and dropped again afterwards."""
+    server, dropped first if a crashed run left it, and dropped again afterwards. With `redis`,
+    the app's task broker and cache are database BENCH_REDIS_DB of REDIS_URL's server, emptied
+    before and after."""
     from core.crypto.keyring import new_keyring, write_keyring_file  # Django-free functions
 
     folder = Path(tempfile.mkdtemp(prefix=f"recourse-bench-{tag}-"))
@@ -99,10 +135,15 @@ def workspace(tag: str, backend: str) -> Iterator[Workspace]:
             PYTHONPATH=str(ROOT),
             PYTHONDONTWRITEBYTECODE="1",
         )
+        if redis:
+            env["REDIS_URL"] = bench_redis = _with_database(redis_url() or "", str(BENCH_REDIS_DB))
+            _redis_flush(bench_redis)
         yield Workspace(backend=backend, folder=folder, env=env)
     finally:
         if backend == POSTGRES:
             _postgres_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if redis:
+            _redis_flush(_with_database(redis_url() or "", str(BENCH_REDIS_DB)))
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -386,7 +386,10 @@ BLOCK = """\
 
 Written by `bench/http_load.py` (in `make bench`) on {date}. Reproduce with `make bench` or
 `.venv/bin/python bench/http_load.py`; with `DATABASE_URL` naming a PostgreSQL server, that
-server is measured too, in a database of its own (`recourse_bench_http`, created and dropped).
+server is measured too, in a database of its own (`recourse_bench_http`, created and dropped),
+and with `REDIS_URL` naming a Redis server as well, PostgreSQL is measured a second time with
+Redis as the task broker and the cache (its database {redis_db}, emptied before and after), as a
+deployment over several hosts runs.
 
 Machine: {machine}. The whole run took {runtime:.0f} s.
 
@@ -405,18 +408,21 @@ contention and no network; *trivial's / this* is the throughput share an endpoin
 if the server's CPU were the only limit, so the gap between the two ratios is what concurrency
 costs the endpoint.
 
-Where filing stands. A filing is one write transaction of ten to twelve statements (data key wrap,
-report, incident, the perpetrator marks in one insert, case, its sealed opening event, the audit
-chain's head read for update, both audit events in one insert, the head written back, the queued
-tasks), plus the two every API request pays for its token; one at a time it costs four to five
-trivial requests on PostgreSQL, and each statement is mostly Django's and the driver's own work
-(server-side binding measured no faster). The audit events are appended together at the end of
-the work, so concurrent filings on PostgreSQL hold the chain's head only for those last three
-statements, and the two ratios nearly agree there. SQLite admits one writer at a time
-(`BEGIN IMMEDIATE`; the others wait in its busy handler, which sleeps, hence the long p99), so
-there filing under load falls below what one at a time allows. What remains to try: building,
-sealing and validating everything before the transaction opens, so that SQLite's write lock is
-held for the inserts alone, and one queued task per filing instead of two.
+What a filing costs. One write transaction of eight statements on PostgreSQL (data key wrap,
+report, incident, case, its sealed opening event, the queued triage task, the audit chain's
+head read for update, and both audit events inserted and the head moved on in one statement;
+one more for the perpetrator marks when there are identifiers, and the coordinators' alerts for
+a critical report), plus the two every API request pays for its token. The audit events are
+appended together at the end of the work, so concurrent filings hold the chain's head only for
+its last two statements. On PostgreSQL the app binds parameters on the server and prepares each
+statement once it has run twice on a connection, which spares the server parsing and planning
+the same inserts over and over. SQLite admits one writer at a time; the app's SQLite backend
+(`core/sqlite`) makes write transactions queue for it on a lock file beside the database, each
+woken as soon as the one before commits, instead of waiting in SQLite's busy handler, which
+sleeps in growing steps while the lock lies free. With Redis, the queued task goes to Redis once
+the transaction commits instead of into a table inside it, and the per-client throttle keeps its
+history in Redis: two more round trips for every request, the trivial one's included, so every
+request costs more there and the trivial one most in proportion.
 
 The server is gunicorn with the production configuration (`deploy/gunicorn.conf.py`: gthread
 workers of 4 threads, keep-alive) and {workers} workers, on 127.0.0.1, serving
@@ -437,24 +443,28 @@ endpoint is checked in full first.
 - **case list** — the support worker's first page (25 of their {mine} cases, with assignees),
   out of {cases:,} cases; {others} other workers hold the rest.
 - **filing** — a report from a reporter's token, the payloads of `bench/submission.py` in turn
-  ({payloads} of them): the sealed report, its incident and case, audit events, queued tasks.
+  ({payloads} of them): the sealed report, its incident and case, audit events, the queued task.
 - **statistics** — the counts behind the analyst's overview, one table a request, the
   overview's {tables} dimensions in turn, for {start}..{end}, all regions and roles, from the
   `Aggregate` cells of {records:,} consented reports over {months} months ({cells_note}).
 
-On SQLite ({sqlite}) every request opens its connection (`CONN_MAX_AGE = 0`, as in the app)
-and filings queue for the database's one writer; on PostgreSQL each gunicorn thread keeps its
-connection.
+On SQLite ({sqlite}) every request opens its connection (`CONN_MAX_AGE = 0`, as in the app);
+on PostgreSQL each gunicorn thread keeps its connection.
 """
 
 
 def block(results: dict[str, dict[str, Any]], machine: str, runtime: float) -> str:
     first = next(iter(results.values()))
-    postgres_note = (
-        ""
-        if harness.POSTGRES in results
-        else "\nPostgreSQL was not measured in this run: `DATABASE_URL` named no PostgreSQL server."
-    )
+    if harness.POSTGRES not in results:
+        postgres_note = (
+            "\nPostgreSQL was not measured in this run: `DATABASE_URL` named no PostgreSQL server."
+        )
+    elif REDIS not in results:
+        postgres_note = (
+            "\nPostgreSQL with Redis was not measured: `REDIS_URL` named no Redis server."
+        )
+    else:
+        postgres_note = ""
     counted = {result["cells"] for result in results.values()}
     cells = (
         f"{counted.pop():,} cells"
@@ -471,6 +481,7 @@ def block(results: dict[str, dict[str, Any]], machine: str, runtime: float) -> s
         goal_submission=GOALS["submission"],
         verdict=verdict(results),
         postgres_note=postgres_note,
+        redis_db=harness.BENCH_REDIS_DB,
         table=table(results),
         workers=WORKERS,
         clients=CLIENTS,
@@ -493,15 +504,31 @@ def block(results: dict[str, dict[str, Any]], machine: str, runtime: float) -> s
     )
 
 
+REDIS = "PostgreSQL + Redis"
+
+
+def configurations() -> list[tuple[str, str, bool]]:
+    """(label, database, with Redis): SQLite; PostgreSQL with the task queue on the database;
+    and with REDIS_URL naming a server, PostgreSQL with Redis as the task broker and the cache,
+    as a deployment over several hosts runs."""
+    runs = [(backend, backend, False) for backend in harness.backends()]
+    if harness.POSTGRES in harness.backends() and harness.redis_url():
+        runs.append((REDIS, harness.POSTGRES, True))
+    return runs
+
+
 def main() -> None:
     started = time.perf_counter()
+    runs = configurations()
     machine = harness.machine("gunicorn")
+    if any(redis for _, _, redis in runs):
+        machine += f", {harness.redis_server()}"
     results = {}
-    for backend in harness.backends():
-        harness.progress(f"{backend}: migrating and seeding a fresh database")
-        with harness.workspace("http", backend) as space:
+    for label, backend, redis in runs:
+        harness.progress(f"{label}: migrating and seeding a fresh database")
+        with harness.workspace("http", backend, redis=redis) as space:
             harness.migrate(space)
-            results[backend] = measure(space)
+            results[label] = measure(space)
     runtime = time.perf_counter() - started
     harness.write_doc_block("http_load", block(results, machine, runtime))
     print(table(results))

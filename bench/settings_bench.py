@@ -1,6 +1,7 @@
 """Production-like settings for every bench's measuring process: core.settings as deployed — debug
 off, WhiteNoise, the secret key and the keyring read from files, the task queue on the database
-— on a throwaway database named by BENCH_DATABASE_URL, never by DATABASE_URL. bench/harness.py
+(or on Redis, when the workspace names one) — on a throwaway database named by
+BENCH_DATABASE_URL, never by DATABASE_URL. bench/harness.py
 prepares all of it in a temporary folder and passes it to the processes it starts through the
 environment.
 
