@@ -97,12 +97,14 @@ TEMPLATES = [
 
 
 def database_settings(url: str) -> dict[str, Any]:
-    """The settings of the database at `url`. PostgreSQL keeps each connection for a minute.
-    SQLite: secure_delete overwrites freed pages, so an erased report's wrapped key does not
-    linger; the write-ahead log lets readers (pages, the task cluster polling its queue) go on
-    while a write commits, and with synchronous=FULL every commit still waits for the disk;
-    IMMEDIATE takes the write lock when a transaction starts, so two writers queue instead of
-    failing."""
+    """The settings of the database at `url`. PostgreSQL keeps each connection for a minute,
+    binds parameters on the server and prepares a statement the second time a connection runs
+    it (RECOURSE_DB_PREPARED_STATEMENTS=0 turns that off, for a pooler that cannot keep prepared
+    statements). SQLite: secure_delete overwrites freed pages, so an erased report's wrapped key
+    does not linger; the write-ahead log lets readers (pages, the task cluster polling its queue)
+    go on while a write commits, and with synchronous=FULL every commit still waits for the disk;
+    IMMEDIATE takes the write lock when a transaction starts, and the backend queues the writers
+    for it (core/sqlite)."""
     config = dict(dj_database_url.parse(url, conn_max_age=60))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["ENGINE"] = "core.sqlite"  # Django's, with write transactions queued
@@ -115,10 +117,10 @@ def database_settings(url: str) -> dict[str, Any]:
             "timeout": 20,
         }
         config["CONN_MAX_AGE"] = 0
-    elif config["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-        "RECOURSE_DB_PREPARED_STATEMENTS", True
-    ):
-        config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "core.postgresql"  # Django's, with bulk writes split to fit a statement
+        if env_bool("RECOURSE_DB_PREPARED_STATEMENTS", True):
+            config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
     return config
 
 

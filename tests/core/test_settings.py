@@ -217,6 +217,7 @@ def test_on_postgresql_statements_are_bound_and_prepared_on_the_server(monkeypat
 
     monkeypatch.delenv("RECOURSE_DB_PREPARED_STATEMENTS", raising=False)
     config = database_settings("postgres://recourse@db.example/recourse")
+    assert config["ENGINE"] == "core.postgresql"
     assert config["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 2}
     assert config["CONN_MAX_AGE"] == 60
 
@@ -253,3 +254,33 @@ def test_a_query_the_app_repeats_is_prepared_once_on_postgresql():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "core_user"' in sql and "nobody" not in sql for sql in prepared)
+
+
+@pytest.mark.django_db
+def test_a_bulk_insert_of_more_values_than_a_statement_can_bind_is_split_on_postgresql():
+    """8 columns a key wrap: 8,200 rows are 65,600 values, over PostgreSQL's 65,535 a statement."""
+    import uuid
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.models import KeyWrap
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's limit on bound parameters")
+    wraps = [
+        KeyWrap(
+            owner_type="test.thing",
+            owner_id=uuid.uuid4(),
+            recipient_kind="keyring",
+            recipient="keyring",
+            kek_id="k1",
+            wrapped=b"\x00" * 40,
+        )
+        for _ in range(8_200)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        KeyWrap.objects.bulk_create(wraps)
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 2
+    assert KeyWrap.objects.filter(owner_type="test.thing").count() == 8_200
