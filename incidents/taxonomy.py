@@ -1,6 +1,8 @@
 """Fixed vocabularies of a report's plaintext triage fields. Codes are stable; labels translate."""
 
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -141,9 +143,9 @@ def codes(vocabulary: type[models.TextChoices]) -> frozenset[str]:
 
 
 @cache
-def code_order(vocabulary: type[models.TextChoices]) -> dict[str, int]:
-    """Each code's position in the vocabulary."""
-    return {code: index for index, code in enumerate(vocabulary.values)}
+def code_order(vocabulary: type[models.TextChoices]) -> Mapping[str, int]:
+    """Each code's position in the vocabulary (read-only: every caller shares it)."""
+    return MappingProxyType({code: index for index, code in enumerate(vocabulary.values)})
 
 
 @cache
