@@ -408,9 +408,10 @@ contention and no network; *trivial's / this* is the throughput share an endpoin
 if the server's CPU were the only limit, so the gap between the two ratios is what concurrency
 costs the endpoint.
 
-What a filing costs. One write transaction of eight statements on PostgreSQL (data key wrap,
-report, incident, case, its sealed opening event, the queued triage task, the audit chain's
-head read for update, and both audit events inserted and the head moved on in one statement;
+What a filing costs. One write transaction of seven statements on PostgreSQL (the report with
+its data key's wrap in one statement, incident, case, its sealed opening event, the queued
+triage task, the audit chain's head read for update, and both audit events inserted and the
+head moved on in one statement;
 one more for the perpetrator marks when there are identifiers, and the coordinators' alerts for
 a critical report), plus the two every API request pays for its token. The audit events are
 appended together at the end of the work, so concurrent filings hold the chain's head only for

@@ -211,18 +211,20 @@ drift hits both alike. Times are the whole request through the WSGI application 
 knox token, throttle, parsing, the service's transaction with its commit, the JSON answer.
 
 - **sealed** — `POST {path}` as it is: `incidents.services.report_submit` makes the report's
-  data key (wrapped under the keyring, stored as a `KeyWrap` row), seals municipality, contact
-  details, narrative and identifiers, and opening the case seals its opening event with the
-  same key, kept on the report while the request lasts.
-- **plain** — the same request to the same view, with those four sealing calls switched off for
-  the request (`bench/plain.py`): no data key is made, stored or read, and each field is stored
-  as the JSON text sealing would have encrypted, in the same column. Every other row and step is
-  the same: report, incident, case, its opening event, two audit events on the hash chain,
-  notifications, matching marks, queued tasks.
+  data key (wrapped under the keyring as a `KeyWrap` row, `core.keys.data_key_new`), seals
+  municipality, contact details, narrative and identifiers, stores the report's row and the
+  wrap together (`core.inserts.insert_together`), and opening the case seals its opening event
+  with the same key, kept on the report while the request lasts.
+- **plain** — the same request to the same view, with those sealing calls switched off for
+  the request (`bench/plain.py`): no data key is made, stored or read, the report's row is
+  inserted alone by the same function, and each field is stored as the JSON text sealing would
+  have encrypted, in the same column. Every other row and step is the same: report, incident,
+  case, its opening event, two audit events on the hash chain, notifications, matching marks,
+  queued tasks.
 
-The sealed request's one extra statement is the `KeyWrap` row written with the new data key
-(`core.keys.data_key_create` keeps the key on the report, so sealing the case's opening event
-does not read it back).
+On PostgreSQL the `KeyWrap` row goes in the report's own insert statement (a data-modifying
+`WITH`), so sealing adds no statement there; SQLite has no such statement, and the wrap is one
+insert more.
 
 Before timing, one report of each is checked: the sealed one opens with its data key to the
 narrative sent, the plain one holds it as plaintext and has no key, and each wrote its case event

@@ -30,12 +30,13 @@ def _context(owner_type: str, owner_id: UUID | str, wrap_kind: str, recipient: s
     return envelope.wrap_context(f"{owner_type}:{owner_id}", wrap_kind, recipient)
 
 
-def data_key_create(owner: KeyOwner) -> bytes:
-    """A new random data key for `owner`, stored only wrapped under the active KEK."""
+def data_key_new(owner: KeyOwner) -> tuple[bytes, KeyWrap]:
+    """A new random data key for `owner`, and its wrap under the active KEK, not stored yet:
+    store the wrap with the new owner's row (core.inserts.insert_together), in one transaction."""
     keyring = load_keyring()
     dek = envelope.new_dek()
     otype = _owner_type(owner)
-    KeyWrap.objects.create(
+    wrap = KeyWrap(
         owner_type=otype,
         owner_id=owner.public_id,
         recipient_kind=RecipientKind.KEYRING,
@@ -51,6 +52,13 @@ def data_key_create(owner: KeyOwner) -> bytes:
     # The service that made the key seals with it again in the same request (filing a report
     # opens its case): keep it on this instance, so it is not read back and unwrapped at once.
     owner.__dict__[_FRESH_KEY] = dek
+    return dek, wrap
+
+
+def data_key_create(owner: KeyOwner) -> bytes:
+    """A new random data key for `owner`, its wrap stored now."""
+    dek, wrap = data_key_new(owner)
+    wrap.save()
     return dek
 
 

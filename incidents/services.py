@@ -20,7 +20,8 @@ from core.crypto.files import seal_stream
 from core.crypto.keyring import load_keyring
 from core.errors import FRESH_ID, DomainError, validated
 from core.filetypes import human_size, sniff
-from core.keys import data_key, data_key_create, data_key_destroy
+from core.inserts import insert_together
+from core.keys import data_key, data_key_destroy, data_key_new
 from core.models import Role, User
 from core.vault import vault_delete, vault_write
 from incidents import receipts
@@ -120,14 +121,14 @@ def _report_create(*, actor: User, data: ReportInput) -> Report:
         consent_statistics=data.consent_statistics,
         consent_matching=data.consent_matching,
     )
-    key = data_key_create(report)
+    key, wrap = data_key_new(report)
     report.municipality_sealed = seal_field(key, report, "municipality", data.municipality.strip())
     report.contact_sealed = seal_field(key, report, "contact", data.contact_details.strip())
     validated(report, exclude=["reporter", *FRESH_ID])
     # report.submit and case.open are appended as one, last, so that concurrent filings hold
     # the chain's head only from there to the commit.
     with audit_together():
-        report.save()
+        insert_together(report, wrap)  # on PostgreSQL one statement: the wrap costs no round trip
         _incident_create(report, key, data.incident)
         audit_record(actor=actor, action="report.submit", obj=report)
         case_open(report=report)  # queues the one task a filing needs
