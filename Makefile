@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DJANGO_DEBUG=1
+CATALOGUE := core/locale/fr/LC_MESSAGES/django
 
-.PHONY: run test test-postgres lint format check-migrations clean bench audit
+.PHONY: run test test-postgres lint format check-migrations clean bench audit messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +58,12 @@ bench: $(VENV)/.dev-deps
 	@set -e; dir=$$(mktemp -d); trap 'scripts/services stop "$$dir"' EXIT; \
 	export $$(scripts/services start "$$dir"); \
 	for name in $(BENCHES); do $(PY) bench/$$name.py; done
+
+# The French catalogue brought up to date with the code (needs GNU gettext), then compiled; every
+# new message must be translated in core/locale/fr/LC_MESSAGES/django.po (tests/core/test_i18n.py).
+messages: $(VENV)/.dev-deps
+	$(DEV) $(PY) manage.py makemessages -l fr --no-obsolete $(foreach dir,.venv build bench tests deploy docs var staticfiles,--ignore=$(dir))
+	$(PY) -c "import polib; polib.pofile('$(CATALOGUE).po').save_as_mofile('$(CATALOGUE).mo')"
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff format .

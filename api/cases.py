@@ -8,6 +8,8 @@ from uuid import UUID
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Window
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -31,7 +33,7 @@ from support.selectors import CaseFilters
 
 
 class HasCaseRole(BasePermission):
-    message = "Case lists are for support workers and coordinators."
+    message = gettext_lazy("Case lists are for support workers and coordinators.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
@@ -271,7 +273,7 @@ class AssignmentDetailView(CaseView):
 def _worker(username: str) -> User:
     worker = selectors.support_workers().filter(username=username).first()
     if worker is None:
-        raise DomainError({"worker": ["No active support worker has this username."]})
+        raise DomainError({"worker": [_("No active support worker has this username.")]})
     return worker
 
 
@@ -367,7 +369,7 @@ class CaseAuditView(CaseView):
     def get(self, request: Request, case_id: UUID) -> Response:
         case = self.case(request, case_id)
         if request.user.role != Role.COORDINATOR:
-            raise PermissionDenied("The audit trail is for coordinators.")
+            raise PermissionDenied(_("The audit trail is for coordinators."))
         events = selectors.case_audit_trail(actor=request.user, case=case)
         return Response(AuditEntryOut(events, many=True).data)
 
@@ -398,19 +400,22 @@ class ReportMessagesView(APIView):
         return Response({"id": message.public_id}, status=status.HTTP_201_CREATED)
 
 
+IN_LANGUAGE = "In the language asked for (Accept-Language), else in English."
+
+
 class ResourceOut(serializers.Serializer):
     slug = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(source="shown_name", help_text=IN_LANGUAGE)
     kind = serializers.CharField()
-    description = serializers.CharField()
+    description = serializers.CharField(source="shown_description", help_text=IN_LANGUAGE)
     services = serializers.ListField(child=serializers.CharField())
     grounds_served = serializers.ListField(child=serializers.CharField())
-    audience = serializers.CharField()
+    audience = serializers.CharField(source="shown_audience", help_text=IN_LANGUAGE)
     regions = serializers.ListField(child=serializers.CharField())
     languages = serializers.ListField(child=serializers.CharField())
     roles_served = serializers.ListField(child=serializers.CharField())
     cost = serializers.CharField()
-    hours = serializers.CharField()
+    hours = serializers.CharField(source="shown_hours", help_text=IN_LANGUAGE)
     phone = serializers.CharField()
     website = serializers.CharField()
     email = serializers.CharField()
@@ -432,8 +437,18 @@ class ResourceListView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        summary="The resource directory, filtered",
-        parameters=[ResourceFilterInput],
+        summary="The resource directory, filtered, in English or French",
+        parameters=[
+            ResourceFilterInput,
+            OpenApiParameter(
+                "Accept-Language",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description='"fr" for the French text of each resource (English where it has '
+                "none), as does the site's language cookie set to French; otherwise English. "
+                "The words of q match either language.",
+            ),
+        ],
         responses={200: ResourceOut(many=True), **errors(400, 401, 429)},
     )
     def get(self, request: Request) -> Response:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
@@ -21,7 +22,7 @@ MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class IsAnalyst(BasePermission):
-    message = "Statistics are for the analyst role."
+    message = _("Statistics are for the analyst role.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user

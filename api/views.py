@@ -7,6 +7,8 @@ from uuid import UUID
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -38,7 +40,7 @@ def _token_response(user: Any, ttl: timedelta | None) -> Response:
 
 
 class IsReporter(BasePermission):
-    message = "This endpoint is for reporter accounts."
+    message = gettext_lazy("This endpoint is for reporter accounts.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
@@ -82,7 +84,7 @@ class LoginView(SignInView):
         code = credentials.pop("otp_token", "")
         user = authenticate(request._request, **credentials)
         if user is None:
-            raise AuthenticationFailed("The username or password is not right.")
+            raise AuthenticationFailed(_("The username or password is not right."))
         if second_factor.required_for(user):
             _check_second_factor(user, code)
         return _token_response(user, knox_settings.TOKEN_TTL)
@@ -91,14 +93,14 @@ class LoginView(SignInView):
 def _check_second_factor(user: Any, code: str) -> None:
     if not second_factor.has_device(user):
         raise AuthenticationFailed(
-            "Set up an authenticator app on the website first, then send its code as otp_token."
+            _("Set up an authenticator app on the website first, then send its code as otp_token.")
         )
     try:
         device = second_factor.verify(user, code)
     except second_factor.Throttled as exc:
         raise Throttled(detail=" ".join(exc.messages)) from exc
     if device is None:
-        raise AuthenticationFailed("A current code from your authenticator app is needed.")
+        raise AuthenticationFailed(_("A current code from your authenticator app is needed."))
 
 
 class ReceiptLoginView(SignInView):
@@ -117,7 +119,7 @@ class ReceiptLoginView(SignInView):
         data.is_valid(raise_exception=True)
         account = services.receipt_authenticate(receipt=data.validated_data["receipt"])
         if account is None:
-            raise AuthenticationFailed("That receipt does not open a report.")
+            raise AuthenticationFailed(_("That receipt does not open a report."))
         return _token_response(account, RECEIPT_TOKEN_TTL)
 
 

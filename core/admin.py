@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -19,18 +21,31 @@ for model in (TOTPDevice, StaticDevice):
 class RecourseUserAdmin(UserAdmin):
     list_display = ("username", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
-    fieldsets = (*UserAdmin.fieldsets, ("Recourse", {"fields": ("role",)}))  # type: ignore[misc]
+    fieldsets = (*UserAdmin.fieldsets, (_("Recourse"), {"fields": ("role",)}))  # type: ignore[misc]
     actions = ["reset_second_factor"]
 
-    @admin.action(description="Reset second factor (they set it up again at next sign-in)")
+    @admin.action(description=_("Reset second factor (they set it up again at next sign-in)"))
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         done = 0
         for user in queryset:
             try:
                 second_factor_reset(actor=request.user, user=user)  # type: ignore[arg-type]
             except DomainError as exc:
-                self.message_user(request, f"{user}: {' '.join(exc.messages)}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("%(account)s: %(reasons)s")
+                    % {"account": user, "reasons": " ".join(exc.messages)},
+                    messages.ERROR,
+                )
             else:
                 done += 1
         if done:
-            self.message_user(request, f"Second factor reset for {done} account(s).")
+            self.message_user(
+                request,
+                ngettext(
+                    "Second factor reset for %(count)d account.",
+                    "Second factor reset for %(count)d accounts.",
+                    done,
+                )
+                % {"count": done},
+            )

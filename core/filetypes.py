@@ -1,6 +1,8 @@
 """Decide a file's type from its first bytes, never from its name or the browser's claim."""
 
 import filetype
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 ACCEPTED = frozenset(
     {
@@ -61,12 +63,22 @@ def sniff(head: bytes) -> str | None:
     return "text/plain" if head and _looks_like_text(head) else None
 
 
+def _bytes(size: int) -> str:
+    return ngettext("%(size)d byte", "%(size)d bytes", size) % {"size": size}
+
+
 def human_size(size: int) -> str:
     """Bytes in binary units, as people read file sizes: 512 bytes, 64 KiB, 1.5 MiB, 50 MiB."""
     if size < 1024:
-        return f"{size} bytes"
-    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        return _bytes(size)
+    units = (
+        (_("%(value)s GiB"), 1024**3),
+        (_("%(value)s MiB"), 1024**2),
+        (_("%(value)s KiB"), 1024),
+    )
+    for unit, scale in units:
         if size >= scale:
             value = size / scale
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{size} bytes"
+            number = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+            return unit % {"value": number}
+    return _bytes(size)

@@ -53,9 +53,31 @@ def _to_login(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('core:login')}?{urlencode({'next': request.get_full_path()})}")
 
 
+def _idle_limit(user: Any) -> int:
+    staff = user.role in STAFF_ROLES or user.is_staff
+    return settings.RECOURSE_STAFF_IDLE_SECONDS if staff else settings.RECOURSE_IDLE_SECONDS
+
+
+def session_time_left(request: HttpRequest) -> tuple[int, bool]:
+    """Seconds before the signed-in session ends if nothing happens, and whether activity can
+    put that off (not when the absolute lifetime comes first). (0, False) when signed out."""
+    if not request.user.is_authenticated or not hasattr(request, "session"):
+        return 0, False
+    now, session = int(time.time()), request.session
+    idle_left = _idle_limit(request.user) - (now - session.get(SESSION_SEEN, now))
+    life_left = settings.RECOURSE_SESSION_MAX_SECONDS - (now - session.get(SESSION_STARTED, now))
+    return max(0, min(idle_left, life_left)), idle_left < life_left
+
+
+def _is_session_status(request: HttpRequest) -> bool:
+    """The page's script asking how long the session has left: not activity of the person."""
+    return request.method in ("GET", "HEAD") and request.path_info == reverse("core:session")
+
+
 class SessionPolicyMiddleware:
     """Sessions end after a while without activity (staff sooner) and after an absolute lifetime,
-    whatever the browser does with its cookie (SECURITY.md 13)."""
+    whatever the browser does with its cookie (SECURITY.md 13). Pages warn before it happens
+    (core/static/js/session-timeout.js asks core:session, which does not count as activity)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -67,16 +89,17 @@ class SessionPolicyMiddleware:
             session = request.session
             started = session.setdefault(SESSION_STARTED, now)
             seen = session.get(SESSION_SEEN, now)
-            idle = (
-                settings.RECOURSE_STAFF_IDLE_SECONDS
-                if user.role in STAFF_ROLES or user.is_staff
-                else settings.RECOURSE_IDLE_SECONDS
-            )
-            if now - seen > idle or now - started > settings.RECOURSE_SESSION_MAX_SECONDS:
+            if (
+                now - seen > _idle_limit(user)
+                or now - started > settings.RECOURSE_SESSION_MAX_SECONDS
+            ):
                 logout(request)
                 if not _is_api(request):
                     messages.info(request, _("You were signed out to keep your account safe."))
-                    return _to_login(request)
+                    if not _is_session_status(request):  # that one's page goes to sign in itself
+                        return _to_login(request)
+            elif _is_session_status(request):
+                pass
             elif now - seen >= SEEN_RESOLUTION or SESSION_SEEN not in session:
                 session[SESSION_SEEN] = now
         return self.get_response(request)
@@ -86,7 +109,7 @@ class SecondFactorMiddleware:
     """Anyone who must use a second factor reaches nothing but the second-factor pages (and
     sign-out) until they have given a code in this session."""
 
-    OPEN = ("core:second_factor_verify", "core:second_factor_enrol", "core:logout")
+    OPEN = ("core:second_factor_verify", "core:second_factor_enrol", "core:logout", "core:session")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -154,7 +154,15 @@ LOGOUT_REDIRECT_URL = "core:home"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# One catalogue for the whole site, in core/locale, so it ships in the wheel with core.
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+# The language chosen with the switcher is kept until the browser closes, like the session: a
+# lasting cookie would tell whoever shares the device that this site was used. Without a choice,
+# the browser's own language (Accept-Language) decides.
+LANGUAGE_COOKIE_AGE = None
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
 TIME_ZONE = "America/Toronto"
 USE_I18N = True
 USE_TZ = True
@@ -192,6 +200,8 @@ RECOURSE_QUICK_EXIT_URL = "https://www.theweathernetwork.com/ca"
 RECOURSE_STAFF_IDLE_SECONDS = 30 * 60
 RECOURSE_IDLE_SECONDS = 2 * 60 * 60
 RECOURSE_SESSION_MAX_SECONDS = 8 * 60 * 60
+# Pages warn this long before a session ends, with a button to stay signed in (WCAG 2.2.1).
+RECOURSE_SESSION_WARNING_SECONDS = 2 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_SECURE = not DEBUG

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import health, views
@@ -24,6 +25,7 @@ core_patterns = [
     path("account/second-factor/", views.second_factor_enrol, name="second_factor_enrol"),
     path("account/backup-codes/", views.backup_codes_renew, name="backup_codes_renew"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/", views.session, name="session"),
 ]
 
 urlpatterns = [
@@ -39,6 +41,7 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(template_name="api/swagger_ui.html"),
         name="api_docs",
     ),
+    path("language/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

@@ -1,4 +1,5 @@
 import textwrap
+import time
 from typing import Any, cast
 
 import segno
@@ -18,6 +19,7 @@ from core import second_factor
 from core.errors import DomainError
 from core.forms import CodeForm, EnrolForm, SignupForm
 from core.forms_util import add_domain_errors
+from core.middleware import SESSION_SEEN, session_time_left
 from core.models import STAFF_ROLES, Role, User
 from core.services import account_signup
 from core.throttling import rate_limited
@@ -25,6 +27,19 @@ from core.throttling import rate_limited
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def session(request: HttpRequest) -> JsonResponse:
+    """How long the signed-in session has left if nothing happens (GET, which is not activity),
+    or, with POST, the person saying they are still there (which is). 401 once signed out."""
+    if request.method == "POST" and request.user.is_authenticated:
+        request.session[SESSION_SEEN] = int(time.time())
+    seconds_left, extendable = session_time_left(request)
+    return JsonResponse(
+        {"seconds_left": seconds_left, "extendable": extendable},
+        status=200 if request.user.is_authenticated else 401,
+    )
 
 
 @login_required

@@ -140,7 +140,7 @@ class Evidence(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        verbose_name_plural = "evidence"
+        verbose_name_plural = _("evidence")
 
     def __str__(self) -> str:
         return str(self.public_id)

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from insights import privacy
@@ -32,14 +33,22 @@ class Query:
 
     def check(self) -> None:
         if not 1 <= len(self.dimensions) <= 2 or len(set(self.dimensions)) != len(self.dimensions):
-            raise DomainError({"dimensions": ["Choose one or two different dimensions."]})
+            raise DomainError({"dimensions": [_("Choose one or two different dimensions.")]})
         unknown = [d for d in self.dimensions if d not in DIMENSIONS]
         if unknown:
-            raise DomainError({"dimensions": [f"Unknown dimension: {', '.join(unknown)}."]})
+            raise DomainError(
+                {"dimensions": [_("Unknown dimension: %(names)s.") % {"names": ", ".join(unknown)}]}
+            )
         if self.start > self.end:
-            raise DomainError({"from": ["The period starts after it ends."]})
+            raise DomainError({"from": [_("The period starts after it ends.")]})
         if len(self.months()) > MAX_MONTHS:
-            raise DomainError({"from": [f"Choose a period of at most {MAX_MONTHS} months."]})
+            raise DomainError(
+                {
+                    "from": [
+                        _("Choose a period of at most %(months)d months.") % {"months": MAX_MONTHS}
+                    ]
+                }
+            )
 
     def months(self) -> list[str]:
         year, month = map(int, self.start.split("-"))
@@ -55,8 +64,11 @@ def _labels(query: Query, dimension: str) -> list[tuple[str, str]]:
     if dimension == "month":
         return [(m, m) for m in query.months()]
     if dimension == "quarter":
-        quarters = sorted({f"{m[:4]}-Q{(int(m[5:]) - 1) // 3 + 1}" for m in query.months()})
-        return [(q, q) for q in quarters]
+        quarters = sorted({(m[:4], (int(m[5:]) - 1) // 3 + 1) for m in query.months()})
+        return [
+            (f"{year}-Q{quarter}", _("%(year)s-Q%(quarter)d") % {"year": year, "quarter": quarter})
+            for year, quarter in quarters
+        ]
     return [(code, str(label)) for code, label in dim.choices or []]
 
 

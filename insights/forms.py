@@ -7,7 +7,7 @@ from insights.dimensions import DIMENSIONS
 from insights.engine import Query
 
 MONTH = forms.DateInput(attrs={"type": "month"})
-DIMENSION_CHOICES = [(name, str(dim.label)) for name, dim in DIMENSIONS.items()]
+DIMENSION_CHOICES = [(name, dim.label) for name, dim in DIMENSIONS.items()]
 
 
 def _default_period() -> tuple[str, str]:

@@ -48,8 +48,10 @@ def bars(table: Published) -> list[Bar]:
 def describe(table: Published) -> str:
     """The chart's text alternative: every label with its number."""
     title = DIMENSIONS[table.query.dimensions[0]].label
-    parts = [f"{bar.label}: {bar.text}" for bar in bars(table)]
-    return f"{title}. " + "; ".join(parts) + "."
+    parts = [
+        _("%(label)s: %(count)s") % {"label": bar.label, "count": bar.text} for bar in bars(table)
+    ]
+    return _("%(title)s. %(counts)s.") % {"title": title, "counts": "; ".join(parts)}
 
 
 def as_rows(table: Published) -> list[list[str]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from insights.models import NoisyRelease, PrivacyLedger
@@ -52,8 +53,10 @@ def release(query: Any, counts: dict[tuple[str, ...], int]) -> tuple[dict, float
     ]
     if any(ledger.spent + epsilon > budget + 1e-9 for ledger in ledgers):
         raise DomainError(
-            "The privacy budget for this period is spent; the numbers already released stay "
-            "available, but no new question can be answered about it."
+            _(
+                "The privacy budget for this period is spent; the numbers already released stay "
+                "available, but no new question can be answered about it."
+            )
         )
     noise = sampler(_sensitivity(query.dimensions) / epsilon)
     from insights.engine import _table

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.models import Role
@@ -46,7 +47,7 @@ def _escalated_share(tables: list[Any]) -> str | None:
     yes, no = counts.get("yes"), counts.get("no")
     if yes is None or no is None or yes + no == 0:
         return None
-    return f"{100 * yes / (yes + no):.0f}%"
+    return _("%(percent)s%%") % {"percent": f"{100 * yes / (yes + no):.0f}"}
 
 
 @analyst_required

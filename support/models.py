@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -246,16 +247,21 @@ class Resource(models.Model):
 
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200)
+    # The French text of each text field; blank: the English is shown (see shown_name).
+    name_fr = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=16, choices=ResourceKind.choices)
     description = models.TextField()
+    description_fr = models.TextField(blank=True)
     services = models.JSONField(default=list, blank=True)
     grounds_served = models.JSONField(default=list, blank=True)
     audience = models.CharField(max_length=200, blank=True)
+    audience_fr = models.CharField(max_length=200, blank=True)
     regions = models.JSONField(default=list, blank=True, help_text="Empty: all of Ontario.")
     languages = models.JSONField(default=list, blank=True)
     roles_served = models.JSONField(default=list, blank=True, help_text="Empty: everyone.")
     cost = models.CharField(max_length=16, blank=True)
     hours = models.CharField(max_length=64, blank=True)
+    hours_fr = models.CharField(max_length=64, blank=True)
     phone = models.CharField(max_length=64, blank=True)
     website = models.URLField(blank=True, validators=[URLValidator(schemes=["http", "https"])])
     email = models.EmailField(blank=True)
@@ -271,6 +277,31 @@ class Resource(models.Model):
     def web_link(self) -> str:
         """The website, only if it is a web address (a row saved without validation may not be)."""
         return self.website if self.website.lower().startswith(("https://", "http://")) else ""
+
+    def _in_active_language(self, field: str) -> str:
+        """The French text under French (any "fr…" language) when it is not blank; otherwise,
+        and under any other language, the English."""
+        english: str = getattr(self, field)
+        if not (get_language() or "").startswith("fr"):
+            return english
+        french: str = getattr(self, f"{field}_fr")
+        return french if french.strip() else english
+
+    @property
+    def shown_name(self) -> str:
+        return self._in_active_language("name")
+
+    @property
+    def shown_description(self) -> str:
+        return self._in_active_language("description")
+
+    @property
+    def shown_audience(self) -> str:
+        return self._in_active_language("audience")
+
+    @property
+    def shown_hours(self) -> str:
+        return self._in_active_language("hours")
 
 
 class MatchStatus(models.TextChoices):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.models import Role, User
@@ -63,6 +64,17 @@ def notify(*, recipients: Iterable[User], kind: str, case: Case | None, key: str
     return len(created)
 
 
+def _email_text(link: str) -> tuple[str, str]:
+    """Subject and body in English and in French, as bilingual notices are written in Ontario
+    (the task that sends it knows nothing of the person's language), and the link once."""
+    subjects, lines = [], []
+    for language in ("en", "fr"):
+        with translation.override(language):
+            subjects.append(_("Recourse: something needs your attention"))
+            lines.append(_("Something in Recourse needs your attention. Sign in to see it:"))
+    return " / ".join(subjects), "\n\n".join([*lines, link]) + "\n"
+
+
 def email_send(notification_id: int) -> str:
     """Send one notification's e-mail; idempotent (a sent one is not sent again). A failure is
     recorded for administrators and retried by the sweep."""
@@ -84,12 +96,10 @@ def email_send(notification_id: int) -> str:
         link = settings.RECOURSE_SITE_URL + reverse("support:notification", args=[note.public_id])
         note.email_attempts += 1
         try:
+            subject, message = _email_text(link)
             send_mail(
-                subject=_("Recourse: something needs your attention"),
-                message=_(
-                    "Something in Recourse needs your attention.\n\nSign in to see it:\n%(link)s\n"
-                )
-                % {"link": link},
+                subject=subject,
+                message=message,
                 from_email=None,
                 recipient_list=[note.recipient.email],
             )

@@ -1,6 +1,7 @@
 """The resource directory: loading it from the data file, and finding resources by filters."""
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,16 +38,20 @@ SERVICES: dict[str, Any] = {
 }
 FIELDS = (
     "name",
+    "name_fr",
     "kind",
     "description",
+    "description_fr",
     "services",
     "grounds_served",
     "audience",
+    "audience_fr",
     "regions",
     "languages",
     "roles_served",
     "cost",
     "hours",
+    "hours_fr",
     "phone",
     "website",
     "email",
@@ -58,6 +63,8 @@ CODE_LISTS = {
     "languages": set(Language.values),
     "roles_served": set(ReporterRole.values),
 }
+# Checked to be strings before full_clean, which would quietly turn a list or number into text.
+TEXT_FIELDS = tuple(field for field in FIELDS if field not in CODE_LISTS)
 
 
 def _check_codes(slug: str, entry: dict[str, Any]) -> None:
@@ -65,6 +72,14 @@ def _check_codes(slug: str, entry: dict[str, Any]) -> None:
         value = entry.get(field, [])
         if not isinstance(value, list) or not set(value) <= allowed:
             raise DomainError(f"Resource {slug!r}: {field} has codes outside its vocabulary.")
+
+
+def _check_text(slug: str, entry: dict[str, Any]) -> None:
+    for field in TEXT_FIELDS:
+        value = entry.get(field, "")
+        if not isinstance(value, str):
+            given = type(value).__name__
+            raise DomainError(f"Resource {slug!r}: {field} must be text, not {given}.")
 
 
 def resources_load(*, path: Path = DATA_FILE) -> tuple[int, int]:
@@ -83,6 +98,7 @@ def resources_load(*, path: Path = DATA_FILE) -> tuple[int, int]:
             if not slug:
                 raise DomainError("Every resource needs a slug.")
             _check_codes(slug, entry)
+            _check_text(slug, entry)
             resource = Resource.objects.filter(slug=slug).first() or Resource(slug=slug)
             is_new = resource.pk is None
             for field in FIELDS:
@@ -108,28 +124,52 @@ class ResourceFilters:
 
 
 def resource_search(*, filters: ResourceFilters) -> list[Resource]:
-    """Active resources that serve the filters. Regions, roles and languages left empty on a
-    resource mean it serves everyone; the filtering is in Python because the directory is small
-    (tens of rows) and JSON containment differs between databases."""
+    """Active resources that serve the filters, for anyone. Regions, roles and languages left
+    empty on a resource mean it serves everyone; the filtering is in Python because the
+    directory is small (tens of rows) and JSON containment differs between databases. Words
+    match the name or description in English or French, ignoring case and accents."""
     rows: QuerySet[Resource] = Resource.objects.filter(active=True)
     if filters.kind:
         rows = rows.filter(kind=filters.kind)
-    if filters.q:
-        rows = rows.filter(name__icontains=filters.q) | rows.filter(
-            description__icontains=filters.q
-        )
-    found = []
-    for resource in rows.order_by("name"):
-        if filters.service and filters.service not in resource.services:
-            continue
-        if filters.ground and filters.ground not in resource.grounds_served:
-            continue
-        if filters.region and resource.regions and filters.region not in resource.regions:
-            continue
-        if filters.language and resource.languages and filters.language not in resource.languages:
-            continue
-        if filters.role and resource.roles_served and filters.role not in resource.roles_served:
-            continue
-        found.append(resource)
-    # Emergency help first, then crisis lines and recourse pathways, then organizations.
-    return sorted(found, key=lambda r: ("emergency" not in r.services, KIND_ORDER.get(r.kind, 9)))
+    words = _folded(filters.q.strip())
+    found = [
+        resource
+        for resource in rows.order_by("name")
+        if _serves(resource, filters) and (not words or words in _searchable(resource))
+    ]
+    # Emergency help first, then crisis lines and recourse pathways, then organizations; by
+    # name, as shown in the active language, within each.
+    return sorted(
+        found,
+        key=lambda r: (
+            "emergency" not in r.services,
+            KIND_ORDER.get(r.kind, 9),
+            _folded(r.shown_name),
+        ),
+    )
+
+
+def _serves(resource: Resource, filters: ResourceFilters) -> bool:
+    if filters.service and filters.service not in resource.services:
+        return False
+    if filters.ground and filters.ground not in resource.grounds_served:
+        return False
+    if filters.region and resource.regions and filters.region not in resource.regions:
+        return False
+    if filters.language and resource.languages and filters.language not in resource.languages:
+        return False
+    return not (
+        filters.role and resource.roles_served and filters.role not in resource.roles_served
+    )
+
+
+def _searchable(resource: Resource) -> str:
+    texts = (resource.name, resource.description, resource.name_fr, resource.description_fr)
+    return _folded("\n".join(texts))
+
+
+def _folded(text: str) -> str:
+    """Lower case, without accents, with one kind of apostrophe: "sécurité" finds "Sécurité"
+    and "securite" too, since people often type French without its accents."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -14,6 +14,7 @@ from django.db.models import Case as When_
 from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_record
@@ -270,8 +271,8 @@ class EntryView:
 
 def _author(user: User | None, *, from_reporter: bool = False) -> str:
     if from_reporter:
-        return "reporter"
-    return user.username if user is not None else "system"
+        return gettext("reporter")
+    return user.username if user is not None else gettext("system")
 
 
 def _public_name(user: User | None) -> str:
@@ -378,7 +379,7 @@ def report_messages(*, report: Report) -> list[EntryView]:
     return _messages(
         data_key(report),
         case,
-        author=lambda msg: "you" if msg.from_reporter else _public_name(msg.author),
+        author=lambda msg: gettext("you") if msg.from_reporter else _public_name(msg.author),
     )
 
 
@@ -408,7 +409,7 @@ def case_audit_trail(*, actor: User, case: Case) -> list[AuditEvent]:
         )
     )
     for event in events:
-        event.actor_name = names.get(UUID(event.actor), "—") if event.actor else "system"  # type: ignore[attr-defined]
+        event.actor_name = names.get(UUID(event.actor), "—") if event.actor else gettext("system")  # type: ignore[attr-defined]
     return events
 
 

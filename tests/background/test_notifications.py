@@ -12,7 +12,8 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from support import escalation, services
 from support.models import Case, EmailStatus, Notification
@@ -137,12 +138,20 @@ def test_the_email_says_only_that_something_needs_attention_with_a_link(
         "severity",
         "doxx",
     ]
+    with translation.override("fr"):
+        french_subject = gettext("Recourse: something needs your attention")
+        french_body = gettext("Something in Recourse needs your attention. Sign in to see it:")
+    assert french_subject != "Recourse: something needs your attention"  # it is translated
     for message in mail.outbox:
         (recipient,) = message.to
         note = next(n for n in notes.values() if n.recipient.email == recipient)
         text = f"{message.subject}\n{message.body}"
         assert URL_RE.findall(text) == [_link(note)]
-        assert message.subject == "Recourse: something needs your attention"
+        english, french = message.subject.split(" / ")
+        assert english == "Recourse: something needs your attention"
+        assert french == french_subject
+        assert message.body.startswith("Something in Recourse needs your attention.")
+        assert french_body in message.body
         for word in forbidden:
             assert word.lower() not in text.lower(), word
         assert message.alternatives == []

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 REVIEW_STEP = 5
 RECEIPT_PATTERN = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b")
-_FIELD_ERRORS = re.compile(r'<div class="errors" id="id_(\w+)_errors">(.*?)</div>', re.DOTALL)
+_FIELD_ERRORS = re.compile(r'<div class="errors" id="id_(\w+)_error">(.*?)</div>', re.DOTALL)
 
 
 def days_ago(days: int) -> str:

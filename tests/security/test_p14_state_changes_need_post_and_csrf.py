@@ -114,6 +114,8 @@ PAGES: dict[str, tuple[str, bool]] = {
     "core:second_factor_enrol": ("reporter", False),
     "core:backup_codes_renew": ("coordinator", True),
     "core:logout": ("reporter", True),
+    "core:session": ("reporter", False),
+    "set_language": ("anonymous visitor", False),
     "incidents:report_list": ("reporter", False),
     "incidents:report_new": ("reporter", False),
     "incidents:report_detail": ("reporter", False),
@@ -377,6 +379,15 @@ POSTS = {
         lambda cast: reverse("incidents:quick_exit"),
         lambda cast: {},
         lambda cast, client: not _signed_in(client),
+    ),
+    "choose a language": Post(
+        "anonymous visitor",
+        lambda cast: reverse("set_language"),
+        lambda cast: {"language": "fr", "next": "/"},
+        lambda cast, client: (
+            client.cookies.get(settings.LANGUAGE_COOKIE_NAME) is not None
+            and client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+        ),
     ),
     "sign up": Post(
         "anonymous visitor",
