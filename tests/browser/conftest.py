@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -61,12 +62,17 @@ class Browse:
         self.chromium, self.site = chromium, site
         self.contexts: list[object] = []
 
-    def page(self, user=None, *, language: str = "en"):
+    def page(self, user=None, *, language: str = "en", verified: bool = True):
+        """`verified=False`: staff signed in with their password, their code still to give."""
         context = self.chromium.new_context(locale={"en": "en-CA", "fr": "fr-CA"}[language])
         self.contexts.append(context)
         if user is not None:
             client = Client()
             client.force_login(user)  # tests/conftest.py also verifies a staff second factor
+            if not verified:
+                session = client.session
+                session.pop(DEVICE_ID_SESSION_KEY, None)
+                session.save()
             cookie = client.cookies[settings.SESSION_COOKIE_NAME]
             context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": self.site}])
         return context.new_page()

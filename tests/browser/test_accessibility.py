@@ -6,8 +6,12 @@ every page one person sees and reports all violations at once."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.support.factories import add_evidence, make_cast
+from support.models import Notification
+from tests.factories import UserFactory
+from tests.incidents.helpers import RECEIPT_PATTERN, REVIEW_STEP, answers
+from tests.support.factories import add_evidence, coordinator_user, make_case, make_cast
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +24,8 @@ def _pages(cast) -> dict[str, tuple[object, list[str]]]:
     evidence = add_evidence(report)  # noqa: F841  (the case and report pages list it)
     report_url = f"/reports/{report.public_id}/"
     case_url = f"/staff/cases/{case.public_id}/"
+    make_case(risk_flags=["imminent_danger"])  # a critical case: the coordinator is notified
+    notice = Notification.objects.filter(recipient=cast.coordinator).latest("pk")
     return {
         "anonymous": (
             None,
@@ -28,6 +34,7 @@ def _pages(cast) -> dict[str, tuple[object, list[str]]]:
                 "/signup/",
                 "/login/",
                 "/find-support/",
+                "/find-support/?q=police",
                 "/anonymous/new/",
                 "/anonymous/open/",
                 MISSING,
@@ -44,6 +51,7 @@ def _pages(cast) -> dict[str, tuple[object, list[str]]]:
                 f"{report_url}export/",
                 f"{report_url}erase/",
                 "/account/security/",
+                "/account/second-factor/",
             ],
         ),
         "coordinator": (
@@ -54,6 +62,8 @@ def _pages(cast) -> dict[str, tuple[object, list[str]]]:
                 "/staff/cases/mine/",
                 case_url,
                 "/staff/notifications/",
+                f"/staff/notifications/{notice.public_id}/",
+                "/staff/cases/?status=new&severity=critical",
                 "/staff/alerts/",
                 "/account/security/",
             ],
@@ -88,4 +98,93 @@ def test_no_page_of_any_role_has_an_accessibility_violation(browse, site, langua
             problems = _violations(page)
             if problems:
                 found[f"{role} {path}"] = problems
+    assert found == {}
+
+
+def _post_answers(page, step: int, action: str = "next", **overrides) -> None:
+    """Post every wizard answer from the page's own form (its CSRF token with it), as the browser
+    does on each step, and wait for the next page."""
+    fields = {**answers(**overrides), "step": str(step), "action": action}
+    with page.expect_navigation():
+        page.evaluate(
+            """fields => {
+                const form = document.querySelector("main form[method=post]");
+                form.querySelectorAll("input:not([name=csrfmiddlewaretoken]), select, textarea")
+                    .forEach(element => element.remove());
+                for (const [name, value] of Object.entries(fields)) {
+                    for (const one of [].concat(value)) {
+                        const input = document.createElement("input");
+                        input.type = "hidden"; input.name = name; input.value = one;
+                        form.appendChild(input);
+                    }
+                }
+                form.submit();
+            }""",
+            fields,
+        )
+
+
+def _check(page, where: str, found: dict) -> None:
+    if problems := _violations(page):
+        found[where] = problems
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_step_of_both_wizards_the_receipt_and_the_receipts_report_have_none(
+    browse, site, language
+):
+    found: dict[str, list[str]] = {}
+    page = browse.page(UserFactory(), language=language)
+    page.goto(site + "/reports/new/")
+    for step in range(REVIEW_STEP):
+        _post_answers(page, step)
+        _check(page, f"reporter wizard, after step {step}", found)
+    _post_answers(page, 0, narrative="")  # a step sent back with an error
+    _check(page, "reporter wizard, an error", found)
+    _post_answers(page, REVIEW_STEP, "submit", risk_flags=["imminent_danger"])
+    _check(page, "reporter, after filing", found)
+    visitor = browse.page(language=language)
+    visitor.goto(site + "/anonymous/new/")
+    _post_answers(visitor, REVIEW_STEP, "submit")
+    _check(visitor, "anonymous, the receipt", found)
+    receipt = RECEIPT_PATTERN.search(visitor.content()).group(0)
+    visitor.goto(site + "/anonymous/open/")
+    visitor.locator("main input[name=receipt]").fill(receipt)
+    visitor.locator("main form[method=post] button[type=submit]").first.click()
+    visitor.wait_for_load_state()
+    _check(visitor, "receipt holder, their report", found)
+    assert "/reports/" in visitor.url
+    assert found == {}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_sign_in_second_factor_wrong_role_and_admin_pages_have_none(browse, site, language):
+    found: dict[str, list[str]] = {}
+    visitor = browse.page(language=language)
+    visitor.goto(site + "/login/")
+    visitor.locator("main form[method=post] button[type=submit]").first.click()
+    visitor.wait_for_load_state()
+    _check(visitor, "sign-in refused", found)
+    newcomer = coordinator_user()
+    enrolling = browse.page(newcomer, language=language, verified=False)
+    TOTPDevice.objects.filter(user=newcomer).delete()  # a new staff member, no device yet
+    enrolling.goto(site + "/staff/intake/")  # no device yet: sent to enrolment
+    assert "/account/second-factor/" in enrolling.url
+    _check(enrolling, "second factor enrolment", found)
+    cast = make_cast()
+    verifying = browse.page(cast.worker, language=language, verified=False)
+    verifying.goto(site + "/staff/cases/mine/")
+    assert "/login/code/" in verifying.url
+    _check(verifying, "second factor code", found)
+    for user, path in [
+        (cast.reporter, "/staff/cases/mine/"),
+        (cast.reporter, "/insights/"),
+        (cast.analyst, "/reports/"),
+        (cast.administrator, "/admin/"),
+        (cast.administrator, "/admin/support/resource/"),
+        (cast.administrator, "/admin/core/user/"),
+    ]:
+        page = browse.page(user, language=language)
+        page.goto(site + path)
+        _check(page, f"{user.username} {path}", found)
     assert found == {}
