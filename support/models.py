@@ -1,6 +1,7 @@
 """The staff side: one Case per report, its assignments (object permissions), notes and messages."""
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import URLValidator
@@ -120,6 +121,28 @@ class CaseEventKind(models.TextChoices):
     UNASSIGNED = "unassigned", _("Worker unassigned")
 
 
+# What an escalation step names: the deadline that passed, and the rung taken (support.escalation).
+ESCALATION_WORDS = {
+    "response": _("first response due"),
+    "update": _("update due"),
+    "remind": _("reminder to the assigned workers"),
+    "escalate": _("escalated to the coordinators"),
+    "administrators": _("escalated to the administrators"),
+}
+
+
+def case_event_value_label(kind: str, value: str) -> str:
+    """A case event's old or new value as a person reads it, in their language: statuses,
+    severities and escalation words by their labels, usernames as they are."""
+    vocabulary: dict[str, Any] = {
+        CaseEventKind.STATUS: dict(CaseStatus.choices),
+        CaseEventKind.SEVERITY: dict(Severity.choices),
+        CaseEventKind.OPENED: dict(Severity.choices),
+        CaseEventKind.ESCALATION: ESCALATION_WORDS,
+    }
+    return str(vocabulary.get(kind, {}).get(value, value))
+
+
 class CaseEvent(models.Model):
     """The case's own timeline (status, severity, assignment). The reason is sealed."""
 
@@ -205,6 +228,14 @@ class EmailStatus(models.TextChoices):
     NONE = "none", _("No e-mail address")
 
 
+class NotificationKind(models.TextChoices):
+    CRITICAL = "critical", _("Critical case")
+    REMINDER = "reminder", _("Reminder")
+    ESCALATION = "escalation", _("Escalation")
+    ADMINISTRATORS = "administrators", _("Escalation to administrators")
+    PATTERN = "pattern", _("Pattern alert")
+
+
 class Notification(models.Model):
     """Tells one person *that* something needs attention, never what. Unique per recipient and
     key, so a task that runs twice notifies once."""
@@ -213,7 +244,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(max_length=32)
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE)
     key = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -30,6 +30,7 @@ from support.models import (
     WORK_PERMISSION,
     Case,
     CaseEvent,
+    CaseEventKind,
     CaseNote,
     CaseStatus,
     CaseUserObjectPermission,
@@ -39,6 +40,7 @@ from support.models import (
     Notification,
     PatternAlert,
     Resource,
+    case_event_value_label,
 )
 
 
@@ -268,6 +270,18 @@ class EntryView:
     old_value: str = ""
     new_value: str = ""
 
+    @property
+    def kind_label(self) -> str:
+        return str(dict(CaseEventKind.choices).get(self.kind, self.kind))
+
+    @property
+    def old_label(self) -> str:
+        return case_event_value_label(self.kind, self.old_value)
+
+    @property
+    def new_label(self) -> str:
+        return case_event_value_label(self.kind, self.new_value)
+
 
 def _author(user: User | None, *, from_reporter: bool = False) -> str:
     if from_reporter:
@@ -448,6 +462,10 @@ class MatchView:
     reasons: list[str]
     status: str
     reason: str
+
+    @property
+    def status_label(self) -> str:
+        return str(MatchStatus(self.status).label)
 
 
 def case_matches(*, case: Case) -> list[MatchView]:

@@ -289,8 +289,8 @@ def test_every_step_shows_on_the_case_timeline(assigned, coordinator):
         ("escalation", "response", "administrators"),
     ]
     page = web_client(coordinator).get(assigned.get_absolute_url()).content.decode()
-    assert "escalation: response → remind" in page
-    assert "escalation: response → administrators" in page
+    assert "Escalation step: first response due → reminder to the assigned workers" in page
+    assert "Escalation step: first response due → escalated to the administrators" in page
 
 
 def test_each_step_happens_once_however_often_the_sweep_runs(assigned, staff):
