@@ -460,7 +460,9 @@ class MatchOut(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     resource = ResourceOut()
     score = serializers.IntegerField()
-    reasons = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(
+        child=serializers.CharField(), source="reasons_shown", help_text=IN_LANGUAGE
+    )
     status = serializers.CharField()
     reason = serializers.CharField()
 

@@ -1,16 +1,24 @@
 """Matching a case to recourse. Rules are data: each names the facts that trigger it (structured
 fields only, never sealed text), the resources it points to, a weight, and the cause a worker
-reads ("threat of violence → Uttering threats (s. 264.1)"). A new rule is one entry here plus a
-test. Hard filters (region, language, role served) come first; then scores add up."""
+reads ("threat of violence"). A new rule is one entry here plus a test. Hard filters (region,
+language, role served) come first; then scores add up.
 
-from collections.abc import Callable
+A match keeps its reasons as data in no language — {"cause": <the English message>} and, for the
+ground rule, the ground's code — and reason_text puts them in the reader's language when shown."""
+
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from incidents.models import Report
 from incidents.taxonomy import BiasGround, Region
 from support.models import Case, Match, MatchStatus, Resource
+
+# {"cause": an English message marked for translation} plus, for the ground rule, {"ground": a
+# BiasGround code}.
+Reason = dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -86,34 +94,39 @@ ONLINE = {
     "other_online",
 }
 RULES: list[Rule] = [
-    rule("you may be in danger now", 100, risk_flags={"imminent_danger"}, slugs={"emergency-911"}),
     rule(
-        "threat of violence",
+        gettext_noop("you may be in danger now"),
+        100,
+        risk_flags={"imminent_danger"},
+        slugs={"emergency-911"},
+    ),
+    rule(
+        gettext_noop("threat of violence"),
         40,
         abuse_types={"threat_of_violence"},
         slugs={"criminal-code-uttering-threats-s264-1", "police-non-emergency"},
     ),
     rule(
-        "stalking or persistent unwanted contact",
+        gettext_noop("stalking or persistent unwanted contact"),
         35,
         abuse_types={"stalking"},
         slugs={"criminal-code-criminal-harassment-s264", "police-non-emergency"},
     ),
     rule(
-        "intimate images shared without consent",
+        gettext_noop("intimate images shared without consent"),
         40,
         abuse_types={"intimate_images"},
         slugs={"criminal-code-intimate-images-s162-1", "platform-reporting"},
     ),
     rule(
-        "harassing calls, messages or e-mails",
+        gettext_noop("harassing calls, messages or e-mails"),
         20,
         channels={"phone", "text", "email"},
         abuse_types={"insults", "sexual_harassment", "threat_of_violence", "stalking"},
         slugs={"criminal-code-harassing-communications-s372"},
     ),
     rule(
-        "impersonation or account takeover",
+        gettext_noop("impersonation or account takeover"),
         30,
         abuse_types={"impersonation", "hacking"},
         slugs={
@@ -123,65 +136,70 @@ RULES: list[Rule] = [
         },
     ),
     rule(
-        "private details shared (doxxing)",
+        gettext_noop("private details shared (doxxing)"),
         30,
         abuse_types={"doxxing"},
         slugs={"digital-security-help", "platform-reporting"},
     ),
-    rule("abuse online", 10, channels=ONLINE, slugs={"platform-reporting"}),
+    rule(gettext_noop("abuse online"), 10, channels=ONLINE, slugs={"platform-reporting"}),
     rule(
-        "fellow council member",
+        gettext_noop("fellow council member"),
         40,
         perpetrator_types={"fellow_council_member"},
         slugs={"municipal-code-of-conduct-integrity-commissioner"},
     ),
     rule(
-        "identity-based attack by a colleague",
+        gettext_noop("identity-based attack by a colleague"),
         25,
         abuse_types={"identity_hate"},
         perpetrator_types={"fellow_council_member", "municipal_staff"},
         slugs={"human-rights-tribunal-of-ontario", "human-rights-legal-support-centre"},
     ),
     rule(
-        "disinformation or defamation",
+        gettext_noop("disinformation or defamation"),
         25,
         abuse_types={"disinformation"},
         slugs={"civil-lawsuit-defamation-harassment"},
     ),
     rule(
-        "you asked about safety planning",
+        gettext_noop("you asked about safety planning"),
         15,
         needs={"safety_planning"},
         slugs={"police-non-emergency"},
     ),
-    rule("you asked about the police", 20, needs={"police"}, slugs={"police-non-emergency"}),
-    rule("you asked for legal advice", 20, needs={"legal"}, services={"legal"}),
     rule(
-        "you asked for help securing accounts",
+        gettext_noop("you asked about the police"),
+        20,
+        needs={"police"},
+        slugs={"police-non-emergency"},
+    ),
+    rule(gettext_noop("you asked for legal advice"), 20, needs={"legal"}, services={"legal"}),
+    rule(
+        gettext_noop("you asked for help securing accounts"),
         25,
         needs={"digital_security"},
         services={"digital_security"},
     ),
     rule(
-        "you asked to get content taken down",
+        gettext_noop("you asked to get content taken down"),
         25,
         needs={"platform_takedown"},
         services={"platform_takedown"},
     ),
     rule(
-        "you asked for mental health support",
+        gettext_noop("you asked for mental health support"),
         30,
         needs={"mental_health"},
         services={"mental_health"},
     ),
     rule(
-        "you asked to talk with others who went through this",
+        gettext_noop("you asked to talk with others who went through this"),
         15,
         needs={"peer_support"},
         services={"peer_support", "mentoring"},
     ),
     rule(
-        "you asked for help with public communications",
+        gettext_noop("you asked for help with public communications"),
         15,
         needs={"communications"},
         services={"communications"},
@@ -189,20 +207,33 @@ RULES: list[Rule] = [
 ]
 
 GROUND_WEIGHT = 30
+GROUND_CAUSE = gettext_noop("identity-based attack on the ground of %(ground)s")
 
 
-def _ground_causes(facts: Facts, resource: Resource) -> list[str]:
+def _ground_causes(facts: Facts, resource: Resource) -> list[Reason]:
     """An identity-based attack, and the reporter named a ground this resource serves."""
     if "identity_hate" not in facts.abuse_types:
         return []
-    labels = dict(BiasGround.choices)
     return [
-        f"identity-based attack on the ground of {str(labels[ground]).lower()}"
+        {"cause": GROUND_CAUSE, "ground": ground}
         for ground in sorted(facts.bias_grounds & set(resource.grounds_served))
     ]
 
 
-GROUND_RULES: list[Callable[[Facts, Resource], list[str]]] = [_ground_causes]
+GROUND_RULES: list[Callable[[Facts, Resource], list[Reason]]] = [_ground_causes]
+
+
+def reason_text(reason: Mapping[str, str] | str) -> str:
+    """A stored reason in the active language: its cause through the catalogue, with the label of
+    its ground. Text stored before reasons were data is shown as it was written."""
+    if isinstance(reason, str):
+        return reason
+    text = gettext(reason["cause"])
+    ground = reason.get("ground")
+    if ground is None:
+        return text
+    label = dict(BiasGround.choices).get(ground, ground)  # a ground since retired: its code
+    return text % {"ground": str(label).lower()}
 
 
 def serves(resource: Resource, facts: Facts) -> bool:
@@ -219,7 +250,7 @@ def serves(resource: Resource, facts: Facts) -> bool:
 class Suggestion:
     resource: Resource
     score: int = 0
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
 
 
 def suggest(facts: Facts, resources: list[Resource]) -> list[Suggestion]:
@@ -232,11 +263,11 @@ def suggest(facts: Facts, resources: list[Resource]) -> list[Suggestion]:
         for item in RULES:
             if item.triggered(facts) and item.points_to(resource):
                 suggestion.score += item.weight
-                suggestion.reasons.append(f"{item.cause} → {resource.name}")
+                suggestion.reasons.append({"cause": item.cause})
         for ground_rule in GROUND_RULES:
-            for cause in ground_rule(facts, resource):
+            for reason in ground_rule(facts, resource):
                 suggestion.score += GROUND_WEIGHT
-                suggestion.reasons.append(f"{cause} → {resource.name}")
+                suggestion.reasons.append(reason)
         if suggestion.score:
             found[resource.pk] = suggestion
     return sorted(found.values(), key=lambda s: (-s.score, s.resource.name))

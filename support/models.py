@@ -143,6 +143,15 @@ def case_event_value_label(kind: str, value: str) -> str:
     return str(vocabulary.get(kind, {}).get(value, value))
 
 
+class SystemReason(models.TextChoices):
+    """The reasons the system itself gives on a timeline: stored as these words (sealed, like
+    every reason) and shown by their labels, in the reader's language (support.selectors)."""
+
+    TRIAGE = "triage", _("triage")
+    NEW_INCIDENT = "new incident", _("new incident")
+    REPORTER_REPLIED = "reporter replied", _("reporter replied")
+
+
 class CaseEvent(models.Model):
     """The case's own timeline (status, severity, assignment). The reason is sealed."""
 

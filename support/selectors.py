@@ -24,6 +24,7 @@ from core.models import AuditEvent, Role, User
 from incidents.models import Evidence, Report
 from incidents.sealing import open_field
 from incidents.selectors import ReportView, report_open
+from support.matching import Reason, reason_text
 from support.models import (
     OPEN_STATUSES,
     SEVERITY_RANK,
@@ -40,6 +41,7 @@ from support.models import (
     Notification,
     PatternAlert,
     Resource,
+    SystemReason,
     case_event_value_label,
 )
 
@@ -324,13 +326,20 @@ def _messages(
     ]
 
 
+def _reason_shown(actor: User | None, reason: str) -> str:
+    """A reason the system gave, in the reader's language; a person's words as they wrote them."""
+    if actor is None and reason in SystemReason.values:
+        return str(SystemReason(reason).label)
+    return reason
+
+
 def _events(key: bytes, case: Case) -> list[EntryView]:
     return [
         EntryView(
             event.public_id,
             event.at,
             _author(event.actor),
-            open_field(key, event, "reason"),
+            _reason_shown(event.actor, open_field(key, event, "reason")),
             kind=event.kind,
             old_value=event.old_value,
             new_value=event.new_value,
@@ -459,13 +468,18 @@ class MatchView:
     public_id: UUID
     resource: Resource
     score: int
-    reasons: list[str]
+    reasons: list[Reason]
     status: str
     reason: str
 
     @property
     def status_label(self) -> str:
         return str(MatchStatus(self.status).label)
+
+    @property
+    def reasons_shown(self) -> list[str]:
+        """The reasons in the reader's language."""
+        return [reason_text(reason) for reason in self.reasons]
 
 
 def case_matches(*, case: Case) -> list[MatchView]:

@@ -28,6 +28,7 @@ from support.models import (
     Message,
     Notification,
     Severity,
+    SystemReason,
 )
 from support.notifications import administrators, coordinators, notify
 from support.selectors import assignees, is_assigned
@@ -111,7 +112,11 @@ def case_triage(*, case_id: int) -> bool:
     computed = rules.severity_for(case.report)
     if not case.severity_locked and computed != case.severity:
         record_event(
-            case, kind=CaseEventKind.SEVERITY, old=case.severity, new=computed, reason="triage"
+            case,
+            kind=CaseEventKind.SEVERITY,
+            old=case.severity,
+            new=computed,
+            reason=SystemReason.TRIAGE,
         )
         case.severity = computed
     if case.first_response_at is None:
@@ -146,7 +151,11 @@ def case_reassess(*, report: Report) -> None:
         escalation.reschedule(case)
         case.save()
         record_event(
-            case, kind=CaseEventKind.SEVERITY, old=old, new=computed, reason="new incident"
+            case,
+            kind=CaseEventKind.SEVERITY,
+            old=old,
+            new=computed,
+            reason=SystemReason.NEW_INCIDENT,
         )
         audit_record(actor=None, action="case.severity", obj=case)
         if computed == Severity.CRITICAL:
@@ -323,7 +332,7 @@ def message_send_reporter(*, actor: User, report: Report, body: str) -> Message:
             kind=CaseEventKind.STATUS,
             old=CaseStatus.WAITING_ON_REPORTER,
             new=CaseStatus.IN_PROGRESS,
-            reason="reporter replied",
+            reason=SystemReason.REPORTER_REPLIED,
         )
     audit_record(actor=actor, action="report.message", obj=report)
     return message

@@ -4,6 +4,7 @@ import shutil
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, UserFactory
@@ -15,6 +16,13 @@ def _clean_media():
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in French leaves French active in the thread; each test starts in English."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

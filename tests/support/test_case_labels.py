@@ -5,7 +5,7 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
-from support import matching
+from support import matching, services
 from support.models import CaseStatus, Match
 from support.resources import resources_load
 from tests.support.factories import make_case, make_cast, web_client
@@ -56,3 +56,15 @@ def test_a_suggestions_status_is_shown_by_its_label():
         .text
     )
     assert f"({_french('Suggested')}, " in french
+
+
+def test_a_reason_the_system_gave_is_shown_in_the_readers_language_and_a_persons_as_written():
+    cast = make_cast(status=CaseStatus.WAITING_ON_REPORTER)
+    services.message_send_reporter(actor=cast.reporter, report=cast.report, body="Here it is.")
+    client = web_client(cast.coordinator)
+    url = f"/staff/cases/{cast.case.public_id}/"
+    assert "— reporter replied" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").text
+    french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").text
+    assert f"— {_french('reporter replied')}" in french
+    assert _french("reporter replied") != "reporter replied"
+    assert "— moving along" in french  # the coordinator's own words, as written
