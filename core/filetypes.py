@@ -1,6 +1,7 @@
 """Decide a file's type from its first bytes, never from its name or the browser's claim."""
 
 import filetype
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -79,6 +80,7 @@ def human_size(size: int) -> str:
     for unit, scale in units:
         if size >= scale:
             value = size / scale
-            number = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+            # In the reader's language: 1.5 MiB in English, 1,5 Mio in French.
+            number = number_format(value, decimal_pos=0 if value == int(value) else 1)
             return unit % {"value": number}
     return _bytes(size)

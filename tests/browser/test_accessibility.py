@@ -8,6 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from incidents.models import Report
 from support.models import Notification
 from tests.factories import UserFactory
 from tests.incidents.helpers import RECEIPT_PATTERN, REVIEW_STEP, answers
@@ -187,4 +188,29 @@ def test_sign_in_second_factor_wrong_role_and_admin_pages_have_none(browse, site
         page = browse.page(user, language=language)
         page.goto(site + path)
         _check(page, f"{user.username} {path}", found)
+    assert found == {}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_pages_after_an_action_have_none(browse, site, language):
+    """The backup codes just made, a statistics table asked for, a report erased."""
+    found: dict[str, list[str]] = {}
+    cast = make_cast()
+    staff = browse.page(cast.coordinator, language=language)
+    staff.goto(site + "/account/security/")
+    staff.locator("main form[action='/account/backup-codes/'] button[type=submit]").click()
+    staff.wait_for_load_state()
+    assert "/account/backup-codes/" in staff.url
+    _check(staff, "backup codes", found)
+    analyst = browse.page(cast.analyst, language=language)
+    analyst.goto(site + "/insights/explore/?first=region&second=role&start=2026-01&end=2026-12")
+    assert analyst.locator("main table").count() >= 1
+    _check(analyst, "statistics table", found)
+    reporter = browse.page(cast.reporter, language=language)
+    reporter.goto(f"{site}/reports/{cast.report.public_id}/erase/")
+    reporter.locator("main input[name=confirm]").check()
+    reporter.locator("main form[method=post] button[type=submit]").click()
+    reporter.wait_for_load_state()
+    assert not Report.objects.filter(pk=cast.report.pk).exists()
+    _check(reporter, "report erased", found)
     assert found == {}

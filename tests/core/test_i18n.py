@@ -150,3 +150,24 @@ def test_a_reporter_page_is_french_for_a_french_browser(client):
     page = client.get("/reports/new/", HTTP_ACCEPT_LANGUAGE="fr")
     assert '<html lang="fr">' in page.text
     assert "Sortie rapide" in page.text
+
+
+@pytest.mark.parametrize(
+    ("size", "english", "french"),
+    [
+        (1, "1 byte", "1\u00a0octet"),
+        (512, "512 bytes", "512\u00a0octets"),
+        (64 * 1024, "64 KiB", "64\u00a0Kio"),
+        (3 * 1024**2 // 2, "1.5 MiB", "1,5\u00a0Mio"),
+        (50 * 1024**2, "50 MiB", "50\u00a0Mio"),
+    ],
+)
+def test_a_file_size_reads_as_each_language_writes_it(size, english, french):
+    from django.utils import translation
+
+    from core.filetypes import human_size
+
+    with translation.override("en"):
+        assert human_size(size) == english
+    with translation.override("fr"):
+        assert human_size(size) == french
