@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidents.models import Report
+from incidents.models import Incident, Report
 from support.models import Notification
 from tests.factories import UserFactory
 from tests.incidents.helpers import RECEIPT_PATTERN, REVIEW_STEP, answers
@@ -213,4 +213,25 @@ def test_pages_after_an_action_have_none(browse, site, language):
     reporter.wait_for_load_state()
     assert not Report.objects.filter(pk=cast.report.pk).exists()
     _check(reporter, "report erased", found)
+    assert found == {}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_wait_page_and_the_damaged_record_page_have_none(browse, site, language, monkeypatch):
+    found: dict[str, list[str]] = {}
+    monkeypatch.setattr("core.throttling.throttled", lambda request, scope: 60)  # over the limit
+    visitor = browse.page(language=language)
+    visitor.goto(site + "/login/")
+    with visitor.expect_response(lambda answer: answer.status == 429):
+        visitor.locator("main form[method=post] button[type=submit]").first.click()
+    _check(visitor, "too many tries", found)
+    cast = make_cast()
+    incident = cast.report.incidents.get()
+    sealed = bytearray(incident.narrative_sealed)
+    sealed[len(sealed) // 2] ^= 1  # one bit of the narrative altered where it is stored
+    Incident.objects.filter(pk=incident.pk).update(narrative_sealed=bytes(sealed))
+    reporter = browse.page(cast.reporter, language=language)
+    answer = reporter.goto(f"{site}/reports/{cast.report.public_id}/")
+    assert answer.status == 500
+    _check(reporter, "a damaged record", found)
     assert found == {}
