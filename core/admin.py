@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import task_admin  # noqa: F401  (django-q2's admin pages, read-only)
 from core.errors import DomainError
 from core.models import User
 from core.second_factor import second_factor_reset

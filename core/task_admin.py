@@ -1,0 +1,1 @@
+"""django-q2's admin pages, made read-only (filled in by the task allow-list work)."""
