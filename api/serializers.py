@@ -4,6 +4,7 @@ The rules themselves live in incidents.inputs and the models, so pages and API s
 import re
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
@@ -77,6 +78,18 @@ class Text(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictBoolean(serializers.BooleanField):
+    """A yes or no that must arrive as JSON `true` or `false`. DRF's field also reads 1, "yes" and
+    "on" as true (and 0, "no" as false): for a consent, only an explicit true means yes."""
+
+    default_error_messages = {"invalid": _("Must be true or false (a JSON boolean).")}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class LoginInput(serializers.Serializer):
     username = Text(max_length=150)
     password = Text(max_length=4096, trim_whitespace=False)
@@ -91,6 +104,13 @@ class LoginInput(serializers.Serializer):
 
 class ReceiptInput(serializers.Serializer):
     receipt = Text(max_length=64)
+    otp_token = Text(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        help_text="The current code of the account's authenticator app (6 to 8 characters), "
+        "once one is set up for this receipt: refused with a 401 without a valid one.",
+    )
 
 
 class IncidentInput(serializers.Serializer):
@@ -129,8 +149,8 @@ class ReportInput(IncidentInput):
     contact_details = Text(
         max_length=inputs.CONTACT_MAX, required=False, allow_blank=True, default=""
     )
-    consent_statistics = serializers.BooleanField(required=False, default=False)
-    consent_matching = serializers.BooleanField(required=False, default=False)
+    consent_statistics = StrictBoolean(required=False, default=False)
+    consent_matching = StrictBoolean(required=False, default=False)
 
     def to_report(self) -> inputs.ReportInput:
         data = self.validated_data
@@ -229,3 +249,18 @@ class AnonymousReportCreatedOut(ReportCreatedOut):
 class TermOut(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
+
+
+class SignInOut(serializers.Serializer):
+    """One place the account is signed in. Never its token, session key or address."""
+
+    id = serializers.UUIDField(help_text="Ends it: DELETE /api/v1/auth/sessions/{id}/.")
+    kind = serializers.ChoiceField(
+        choices=["browser", "api"], help_text="A browser session, or an API token."
+    )
+    created = serializers.DateTimeField()
+    last_used = serializers.DateTimeField(help_text="To the minute.")
+    ends = serializers.DateTimeField(
+        help_text="When it stops working unless it is used before; never past its absolute limit."
+    )
+    current = serializers.BooleanField(help_text="The one this request came with.")

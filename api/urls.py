@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import cases, insights, views
+from api import cases, insights, roles, views
 
 app_name = "api"
 
@@ -65,5 +65,20 @@ urlpatterns = [
     path("insights/counts/", insights.CountsView.as_view(), name="insight_counts"),
     path("anonymous/reports/", views.AnonymousReportView.as_view(), name="anonymous_reports"),
     path("anonymous/login/", views.ReceiptLoginView.as_view(), name="anonymous_login"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout_all"),
+    path("auth/sessions/", views.SignInListView.as_view(), name="sign_ins"),
+    path("auth/sessions/<uuid:sign_in_id>/", views.SignInDetailView.as_view(), name="sign_in"),
+    path("role-requests/", roles.RoleRequestListView.as_view(), name="role_requests"),
+    path(
+        "role-requests/<uuid:request_id>/confirm/",
+        roles.RoleConfirmView.as_view(),
+        name="role_request_confirm",
+    ),
+    path(
+        "role-requests/<uuid:request_id>/decline/",
+        roles.RoleDeclineView.as_view(),
+        name="role_request_decline",
+    ),
     re_path(r"^", views.not_found, name="not_found"),  # last: any other address
 ]

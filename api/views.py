@@ -1,19 +1,19 @@
 """API endpoints: parse with an input serializer, call the same service or selector as the pages."""
 
 from dataclasses import asdict
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox.models import AuthToken
-from knox.settings import knox_settings
+from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed, NotFound, Throttled
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -24,18 +24,18 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.schema import errors
-from core import second_factor
+from core import second_factor, tokens
 from core.filetypes import ACCEPTED
+from core.models import UserSession
 from incidents import selectors, services
 from incidents.downloads import evidence_response
 from incidents.taxonomy import VOCABULARIES
 from support.acknowledgement import acknowledgement
 
-RECEIPT_TOKEN_TTL = timedelta(hours=1)
 
-
-def _token_response(user: Any, ttl: timedelta | None) -> Response:
-    instance, token = AuthToken.objects.create(user=user, expiry=ttl)
+def _token_response(user: Any) -> Response:
+    # Its lifetime and idle limit are the sessions' (core.tokens); a receipt's lasts an hour.
+    instance, token = tokens.token_create(user=user)
     return Response({"token": token, "expiry": instance.expiry})
 
 
@@ -87,7 +87,7 @@ class LoginView(SignInView):
             raise AuthenticationFailed(_("The username or password is not right."))
         if second_factor.required_for(user):
             _check_second_factor(user, code)
-        return _token_response(user, knox_settings.TOKEN_TTL)
+        return _token_response(user)
 
 
 def _check_second_factor(user: Any, code: str) -> None:
@@ -111,7 +111,14 @@ class ReceiptLoginView(SignInView):
         request=s.ReceiptInput,
         responses={
             200: s.TokenOut,
-            **errors(400, 401, 413, 415, 429, e401="That receipt does not open a report."),
+            **errors(
+                400,
+                401,
+                413,
+                415,
+                429,
+                e401="The receipt does not open a report, or the authenticator code is not right.",
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -120,7 +127,78 @@ class ReceiptLoginView(SignInView):
         account = services.receipt_authenticate(receipt=data.validated_data["receipt"])
         if account is None:
             raise AuthenticationFailed(_("That receipt does not open a report."))
-        return _token_response(account, RECEIPT_TOKEN_TTL)
+        if second_factor.required_for(account):  # as on the website, once one is set up
+            _check_second_factor(account, data.validated_data.get("otp_token", ""))
+        return _token_response(account)
+
+
+class TokenScheme(KnoxTokenScheme):
+    """core.tokens.TokenAuthentication is knox's token, under the session policy."""
+
+    target_class = "core.tokens.TokenAuthentication"
+
+
+class LogoutView(KnoxLogoutView):
+    """knox's own for a token: the token this request carries stops working, the account's
+    others stay. Called with a browser session instead, that session ends."""
+
+    authentication_classes = APIView.authentication_classes  # knox's takes tokens only
+
+    @extend_schema(
+        summary="Sign out: end the token (or browser session) this request came with",
+        request=None,
+        responses={204: None, **errors(401, 403, 429)},
+    )
+    def post(self, request: Request, format: Any = None) -> Response:
+        if isinstance(request.auth, AuthToken):
+            return super().post(request, format)
+        logout(request._request)
+        return self.get_post_response(request)
+
+
+def _current(request: Request) -> dict[str, Any]:
+    """Which sign-in the request came with: its token, or else its session."""
+    if isinstance(request.auth, AuthToken):
+        return {"token": request.auth}
+    return {"session_key": request.session.session_key}
+
+
+class LogoutAllView(APIView):
+    @extend_schema(
+        summary="Sign out everywhere: end every session and token of the account",
+        request=None,
+        responses={204: None, **errors(401, 403, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        tokens.sign_out_everywhere(actor=request.user)
+        if request.auth is None:  # signed in by this browser session, which has ended too
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SignInListView(APIView):
+    @extend_schema(
+        summary="Where the account is signed in: its live sessions and tokens, no secret",
+        responses={200: s.SignInOut(many=True), **errors(401, 403, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        found = tokens.sign_in_list(user=request.user, **_current(request))
+        return Response(s.SignInOut(found, many=True).data)
+
+
+class SignInDetailView(APIView):
+    @extend_schema(
+        summary="End one of the account's sessions or tokens",
+        responses={204: None, **errors(401, 403, 404, 429)},
+    )
+    def delete(self, request: Request, sign_in_id: UUID) -> Response:
+        sign_in = tokens.sign_in_get(user=request.user, public_id=sign_in_id)
+        this_session = isinstance(sign_in, UserSession) and request.auth is None
+        this_session = this_session and sign_in.session_key == request.session.session_key
+        tokens.sign_in_end(actor=request.user, sign_in=sign_in)
+        if this_session:
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 TAXONOMY = inline_serializer(
@@ -223,6 +301,7 @@ class IncidentCreateView(APIView):
 class EvidenceCreateView(APIView):
     permission_classes = [IsReporter]
     parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "evidence"  # shared with the upload page (incidents.views.evidence_new)
 
     @extend_schema(
         summary="Attach an evidence file to a report",
@@ -237,7 +316,9 @@ class EvidenceCreateView(APIView):
                 413,
                 415,
                 429,
-                e400="Refused: a file too large, empty or of a kind not accepted; or bad fields.",
+                e400="Refused: a file too large, empty or of a kind not accepted, or past the "
+                "evidence quota of the report (files, bytes) or of the account in 24 hours; or "
+                "bad fields. The reason is under `file` (or the field named).",
                 e413="A form field other than the file is larger than the server accepts.",
                 e415="The body is not multipart/form-data.",
             ),
@@ -277,16 +358,33 @@ class EvidenceDownloadView(APIView):
 
 
 class AnonymousReportView(APIView):
-    authentication_classes: list[Any] = []
+    """Anyone files here without an account, except staff. It sees who calls (token or session,
+    the default authentication) so that a staff account is refused; DRF asks a session for the
+    CSRF token only once it has found a signed-in person in it, so a signed-out visitor needs
+    none. A reporter account may file here too: the report gets its own receipt account and is
+    not linked to theirs (the caller chose to file anonymously)."""
+
     permission_classes = [AllowAny]
     throttle_scope = "submit"
 
     @extend_schema(
         summary="File a report without an account; the answer holds its receipt",
         request=s.ReportInput,
-        responses={201: s.AnonymousReportCreatedOut, **errors(400, 413, 415, 429)},
+        responses={
+            201: s.AnonymousReportCreatedOut,
+            **errors(400, 401, 403, 413, 415, 429, e403="Staff accounts cannot file reports."),
+        },
     )
     def post(self, request: Request) -> Response:
+        if request.user.is_authenticated and not request.user.is_reporter:
+            self.permission_denied(
+                request,
+                message=_(
+                    "Staff accounts cannot file reports. To file a report, sign out and use a "
+                    "reporter account or file anonymously."
+                ),
+                code="staff_account",
+            )
         data = s.ReportInput(data=request.data)
         data.is_valid(raise_exception=True)
         report_input = data.to_report()

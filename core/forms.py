@@ -1,13 +1,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.services import SIGNUP_NAME_MAX_LENGTH
+
 
 class SignupForm(forms.Form):
     username = forms.CharField(
-        label=_("Username"),
-        max_length=150,
-        help_text=_("It need not be your name. Letters, digits and @ . + - _ only."),
-        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+        label=_("A name to sign in with"),
+        max_length=SIGNUP_NAME_MAX_LENGTH,
+        help_text=_(
+            "It need not be your name. Letters, digits and @ . + - _ only. We add a dash and "
+            "4 characters to it to make your username, and show it to you on the next page."
+        ),
+        # Not "username": a password manager would save what was typed, not the username made.
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     password = forms.CharField(
         label=_("Password"),

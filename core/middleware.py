@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from core import second_factor
 from core.crypto.errors import CryptoError
-from core.models import STAFF_ROLES
+from core.sessions import SESSION_SEEN, SESSION_STARTED, idle_limit
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +23,6 @@ PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )
 
-SESSION_STARTED = "recourse.started"
-SESSION_SEEN = "recourse.seen"
 # Recording activity on every request would write the session each time; a minute is plenty.
 SEEN_RESOLUTION = 60
 
@@ -53,18 +51,13 @@ def _to_login(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('core:login')}?{urlencode({'next': request.get_full_path()})}")
 
 
-def _idle_limit(user: Any) -> int:
-    staff = user.role in STAFF_ROLES or user.is_staff
-    return settings.RECOURSE_STAFF_IDLE_SECONDS if staff else settings.RECOURSE_IDLE_SECONDS
-
-
 def session_time_left(request: HttpRequest) -> tuple[int, bool]:
     """Seconds before the signed-in session ends if nothing happens, and whether activity can
     put that off (not when the absolute lifetime comes first). (0, False) when signed out."""
     if not request.user.is_authenticated or not hasattr(request, "session"):
         return 0, False
     now, session = int(time.time()), request.session
-    idle_left = _idle_limit(request.user) - (now - session.get(SESSION_SEEN, now))
+    idle_left = idle_limit(request.user) - (now - session.get(SESSION_SEEN, now))
     life_left = settings.RECOURSE_SESSION_MAX_SECONDS - (now - session.get(SESSION_STARTED, now))
     return max(0, min(idle_left, life_left)), idle_left < life_left
 
@@ -90,7 +83,7 @@ class SessionPolicyMiddleware:
             started = session.setdefault(SESSION_STARTED, now)
             seen = session.get(SESSION_SEEN, now)
             if (
-                now - seen > _idle_limit(user)
+                now - seen > idle_limit(user)
                 or now - started > settings.RECOURSE_SESSION_MAX_SECONDS
             ):
                 logout(request)

@@ -1,7 +1,10 @@
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -102,3 +105,26 @@ class KeyWrap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_type}:{self.owner_id} → {self.recipient_kind}:{self.recipient}"
+
+
+class UserSession(AbstractBaseSession):
+    """A browser session (Django's database session) with the account it belongs to, so that a
+    person's sessions are listed and ended without decoding everyone's. The session key stays
+    the only secret; `public_id` names a session on pages and in URLs instead. The columns are
+    filled from the session's own data on every save (core.sessions.SessionStore)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "core_usersession"
+
+    @classmethod
+    def get_session_store_class(cls) -> type[Any]:
+        from core.sessions import SessionStore  # the store imports this model
+
+        return SessionStore

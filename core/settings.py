@@ -136,7 +136,8 @@ AUTH_USER_MODEL = "core.User"
 ANONYMOUS_USER_NAME = None
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Receipt accounts never sign in with a password; permissions follow the role (SECURITY.md 8).
+    "core.backends.RecourseBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 PASSWORD_HASHERS = ["core.hashers.RecourseArgon2PasswordHasher"]
@@ -183,6 +184,23 @@ MEDIA_ROOT = Path(os.environ.get("RECOURSE_MEDIA_ROOT") or VAR_DIR / "media")
 # Uploads never touch disk as plaintext: the handler encrypts each chunk as it arrives.
 FILE_UPLOAD_HANDLERS = ["core.uploads.EncryptingUploadHandler"]
 RECOURSE_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# Every form takes at most one file; each further file would be read and spooled (up to the limit
+# above) before any view could refuse it. Past it, a 400.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+# Evidence quotas (ciphertext bytes, as stored): a report holds at most 50 files and 500 MiB (ten
+# files at the upload limit: room for videos, with screenshots counted in the dozens), and one
+# account (a receipt's too) adds at most 100 files and 1 GiB in 24 hours, so that nobody can fill
+# the media directory; past either, a clear 400 on the file (incidents.services.evidence_add).
+RECOURSE_EVIDENCE_PER_REPORT_FILES = int(os.environ.get("RECOURSE_EVIDENCE_PER_REPORT_FILES", "50"))
+RECOURSE_EVIDENCE_PER_REPORT_BYTES = int(
+    os.environ.get("RECOURSE_EVIDENCE_PER_REPORT_BYTES", str(500 * 1024 * 1024))
+)
+RECOURSE_EVIDENCE_PER_ACCOUNT_DAY_FILES = int(
+    os.environ.get("RECOURSE_EVIDENCE_PER_ACCOUNT_DAY_FILES", "100")
+)
+RECOURSE_EVIDENCE_PER_ACCOUNT_DAY_BYTES = int(
+    os.environ.get("RECOURSE_EVIDENCE_PER_ACCOUNT_DAY_BYTES", str(1024 * 1024 * 1024))
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Read directly, not through env_secret: RECOURSE_KEYRING_FILE names the keyring file itself.
@@ -207,9 +225,13 @@ SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_AGE = RECOURSE_SESSION_MAX_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Django's database sessions, in a table that knows each session's account (core.sessions).
+SESSION_ENGINE = "core.sessions"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SECURE = not DEBUG
+# Django's own failure page, except that a refused quick exit still leaves (SECURITY.md 24).
+CSRF_FAILURE_VIEW = "incidents.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -233,22 +255,24 @@ CONTENT_SECURITY_POLICY = {
 # Second factor (core.second_factor): TOTP codes of 6 digits in 30-second steps, each used once.
 OTP_TOTP_ISSUER = "Recourse"
 
-# Sign-in lockout (SECURITY.md 12): 5 failures for one account lock it for 15 minutes. Attempts
-# are counted per account only, and no client address is stored or logged.
+# Sign-in lockout (SECURITY.md 12): 5 failures for one account from one client lock that account
+# on that client for 15 minutes; the person on another device or network still signs in, so knowing
+# a username is not enough to lock its owner out. Each client's sign-in rate is also limited as a
+# whole (the "login" throttle). The client is a keyed hash of its address (IPv6: its /64), which
+# axes stores as a made-up unique-local address (core.throttling.client_address): no real address
+# is stored or logged.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "core.throttling.no_address"
+AXES_CLIENT_IP_CALLABLE = "core.throttling.client_address"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "core.views.locked_out"
 AXES_SENSITIVE_PARAMETERS = ["username", "password", "receipt", "otp_token", "code"]
-# axes warns when lockout ignores the address; here that is the design: addresses are never
-# stored, and each client's sign-in rate is limited separately (the "login" throttle).
 # Django's deploy check looks for its own CSRF middleware by name; ours is a subclass of it
 # (core.middleware.CsrfViewMiddleware), with every check of Django's kept.
-SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W003"]
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -259,13 +283,13 @@ if not DEBUG:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "core.tokens.TokenAuthentication",  # knox's, under the session policy
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON in, JSON out; only the evidence upload takes multipart (api.views).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Per client (core.throttling); the pages that take the same actions share these limits.
@@ -276,6 +300,7 @@ REST_FRAMEWORK = {
         "receipt": "10/min",
         "submit": "20/hour",
         "signup": "10/hour",
+        "evidence": "60/hour",  # uploads, page and API together: a batch of screenshots fits
     },
     # Behind a reverse proxy, set RECOURSE_PROXY_COUNT so the client's address is the proxy's
     # X-Forwarded-For entry; with 0 that header, which anyone can send, is ignored.
@@ -295,10 +320,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # An account's role, apart from the role a reporter holds in municipal life (ReporterRole).
+    "ENUM_NAME_OVERRIDES": {"AccountRoleEnum": "core.models.Role"},
 }
+# API tokens follow the session policy (SECURITY.md 22, core.tokens): each use puts off the idle
+# deadline of the account's role; none outlives the sessions' absolute limit.
 REST_KNOX = {
-    "TOKEN_TTL": timedelta(hours=10),
-    "AUTO_REFRESH": False,
+    "TOKEN_TTL": timedelta(seconds=RECOURSE_SESSION_MAX_SECONDS),
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": 60,
+    "TOKEN_LIMIT_PER_USER": 20,
 }
 
 # Tasks: the ORM broker on the default database unless REDIS_URL names a Redis server, which then
@@ -314,13 +345,24 @@ Q_CLUSTER: dict[str, object] = {
     "save_limit": 250,
     "ack_failures": True,
 }
+# The only functions the task cluster runs (core.tasks): whatever a queue row or a schedule names,
+# anything else is refused and recorded as a failure. `enqueue` takes nothing else either.
+RECOURSE_TASKS = (
+    "support.tasks.case_triage",
+    "support.tasks.escalation_sweep",
+    "support.tasks.notification_email",
+    "insights.tasks.extract_refresh",
+    "insights.tasks.extract_sync",
+)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "core.tasks.RedisBroker"
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
     Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["broker_class"] = "core.tasks.ORMBroker"
 
 # Deadlines per severity, in hours: the first response, then each next update (support.rules).
 RECOURSE_RESPONSE_HOURS = {"critical": 1, "high": 4, "medium": 24, "low": 72}

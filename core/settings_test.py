@@ -39,5 +39,6 @@ REST_FRAMEWORK = {  # noqa: F405
         "receipt": "1000/min",
         "submit": "1000/min",
         "signup": "1000/min",
+        "evidence": "1000/min",
     },
 }

@@ -24,6 +24,8 @@ core_patterns = [
     path("account/security/", views.account_security, name="account_security"),
     path("account/second-factor/", views.second_factor_enrol, name="second_factor_enrol"),
     path("account/backup-codes/", views.backup_codes_renew, name="backup_codes_renew"),
+    path("account/sign-ins/<uuid:sign_in_id>/end/", views.sign_in_end, name="sign_in_end"),
+    path("account/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("session/", views.session, name="session"),
 ]
@@ -42,6 +44,8 @@ urlpatterns = [
         name="api_docs",
     ),
     path("language/", set_language, name="set_language"),
+    # Before the admin site: its own sign-in form, which skips our rules, is never served.
+    path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

@@ -1,26 +1,28 @@
 import textwrap
 import time
 from typing import Any, cast
+from uuid import UUID
 
 import segno
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib import admin, messages
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from core import second_factor
+from core import second_factor, tokens
 from core.errors import DomainError
 from core.forms import CodeForm, EnrolForm, SignupForm
 from core.forms_util import add_domain_errors
 from core.middleware import SESSION_SEEN, session_time_left
-from core.models import STAFF_ROLES, Role, User
+from core.models import STAFF_ROLES, Role, User, UserSession
 from core.services import account_signup
 from core.throttling import rate_limited
 
@@ -65,8 +67,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("incidents:report_list")
+            login(request, user, backend="core.backends.RecourseBackend")
+            # The username has a suffix the person has not seen yet: show it before going on.
+            return render(request, "core/signup_done.html", {"username": user.username})
     return render(request, "core/signup.html", {"form": form})
 
 
@@ -135,8 +138,43 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_security(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    context = {"has_device": second_factor.has_device(user), "required": user.role in STAFF_ROLES}
+    context = {
+        "has_device": second_factor.has_device(user),
+        "required": user.role in STAFF_ROLES,
+        "sign_ins": tokens.sign_in_list(user=user, session_key=request.session.session_key),
+    }
     return render(request, "core/account_security.html", context)
+
+
+@login_required
+@require_POST
+def sign_in_end(request: HttpRequest, sign_in_id: UUID) -> HttpResponse:
+    """End one of one's own sessions or API tokens (anyone else's is a 404); ending this
+    browser's own session signs out here."""
+    user = cast(User, request.user)
+    sign_in = tokens.sign_in_get(user=user, public_id=sign_in_id)
+    this_one = (
+        isinstance(sign_in, UserSession) and sign_in.session_key == request.session.session_key
+    )
+    tokens.sign_in_end(actor=user, sign_in=sign_in)
+    if this_one:
+        logout(request)
+        return redirect("core:login")
+    messages.success(request, _("That sign-in has ended."))
+    return redirect("core:account_security")
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session and API token of one's own account, this browser's included."""
+    tokens.sign_out_everywhere(actor=cast(User, request.user))
+    logout(request)
+    messages.info(
+        request,
+        _("You are signed out everywhere: every session and API token of your account ended."),
+    )
+    return redirect("core:login")
 
 
 @login_required
@@ -152,11 +190,12 @@ def backup_codes_renew(request: HttpRequest) -> HttpResponse:
 
 
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> Any:
-    """django-axes calls this once an account has too many failed sign-ins."""
+    """django-axes calls this once an account has too many failed sign-ins from one client."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     message = _(
-        "Too many failed sign-ins for this account. It is locked for %(minutes)d minutes; "
-        "then try again, or ask an administrator for help."
+        "Too many failed sign-ins for this account from this device or network. Signing in to "
+        "it from here is locked for %(minutes)d minutes; then try again, or ask an "
+        "administrator for help."
     ) % {"minutes": minutes}
     if request.path_info.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": message}, status=429)
@@ -164,3 +203,20 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwar
         response = render(request, "core/rate_limited.html", {"message": message}, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Stands in for the admin site's sign-in form, which is never served: the one sign-in page
+    (core:login) holds every rule (per-client rate, lockout, second factor). Anything posted here
+    is ignored; a safe `next` goes along."""
+    target = request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('core:login')}?{urlencode({'next': target})}")
+    if admin.site.has_permission(request):
+        return redirect(target)
+    # Signed in but not for the admin site: sending them to sign in would only come back here.
+    raise PermissionDenied

@@ -137,6 +137,9 @@ class Evidence(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence")
     created_at = models.DateTimeField(auto_now_add=True)
     meta_sealed = models.BinaryField()
+    # The ciphertext's size on disk, which anyone who sees the media directory sees anyway: kept
+    # in plaintext so that the per-report and per-account quotas are one SUM, not a decrypt each.
+    stored_bytes = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["created_at"]
@@ -151,6 +154,9 @@ class PerpetratorMark(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="marks")
     digest = models.CharField(max_length=64, db_index=True)
+    # The blind-index key's generation the digest was made under (0: the raw index key, before
+    # keys were separated). Only marks of the keyring's current generation are compared.
+    index_generation = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

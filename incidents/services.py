@@ -6,16 +6,19 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.audit import audit_record, audit_together
-from core.crypto.blind_index import blind_index, normalize_identifier
+from core.crypto.blind_index import blind_indexes
 from core.crypto.files import seal_stream
 from core.crypto.keyring import load_keyring
 from core.errors import FRESH_ID, DomainError, validated
@@ -84,10 +87,12 @@ def _incident_create(report: Report, key: bytes, data: IncidentInput) -> Inciden
 def _marks_add(report: Report, identifiers: list[str]) -> None:
     """One insert for all of them; a mark the report already has is left as it is."""
     keyring = load_keyring()
-    normalized = (normalize_identifier(raw) for raw in identifiers)
-    digests = dict.fromkeys(blind_index(i, keyring=keyring) for i in normalized if i is not None)
+    generation = keyring.index_generation
     PerpetratorMark.objects.bulk_create(
-        [PerpetratorMark(report=report, digest=digest) for digest in digests],
+        [
+            PerpetratorMark(report=report, digest=digest, index_generation=generation)
+            for digest in blind_indexes(identifiers, keyring=keyring)
+        ],
         ignore_conflicts=True,
     )
 
@@ -96,10 +101,13 @@ def _submission_digest(data: ReportInput) -> str | None:
     """None without a key; a DomainError when a report with the same key was already filed."""
     if not data.submission_key:
         return None
-    digest = hmac.new(
-        load_keyring().index_key, f"submission|{data.submission_key}".encode(), hashlib.sha256
-    ).hexdigest()
-    if Report.objects.filter(submission_digest=digest).exists():
+    keyring = load_keyring()
+    message = f"submission|{data.submission_key}".encode()
+    digest = hmac.new(keyring.submission_digest_key, message, hashlib.sha256).hexdigest()
+    # A form opened before the keys were separated carries a key digested with the legacy key;
+    # resent after the upgrade it must still be recognized (drop this in a later release).
+    legacy = hmac.new(keyring.legacy_key, message, hashlib.sha256).hexdigest()
+    if Report.objects.filter(submission_digest__in=[digest, legacy]).exists():
         raise DomainError(_("This report was already sent. It was filed once; nothing was added."))
     return digest
 
@@ -268,48 +276,127 @@ def _not_accepted() -> DomainError:
     )
 
 
+def _file_refused(message: str) -> DomainError:
+    return DomainError({"file": [message]})
+
+
+def _evidence_check_input(upload: UploadedFile, description: str) -> None:
+    if getattr(upload, "too_large", False):
+        limit = human_size(settings.RECOURSE_MAX_UPLOAD_BYTES)
+        raise _file_refused(
+            _("This file is larger than %(limit)s. Try a smaller file.") % {"limit": limit}
+        )
+    if len(description) > DESCRIPTION_MAX:
+        raise DomainError({"description": [_("Keep the description under 2,000 characters.")]})
+
+
+def _evidence_usage(evidence: models.QuerySet[Evidence]) -> tuple[int, int]:
+    """(files, stored bytes) of these evidence rows, in one query."""
+    usage = evidence.aggregate(files=models.Count("pk"), stored=models.Sum("stored_bytes"))
+    return usage["files"], usage["stored"] or 0
+
+
+def _evidence_quota_check(*, report: Report, incoming: int) -> None:
+    """Refuse one more file of `incoming` stored bytes past the report's or its account's quota."""
+    _report_quota_check(report, incoming)
+    _account_quota_check(report, incoming)
+
+
+def _report_quota_check(report: Report, incoming: int) -> None:
+    files, stored = _evidence_usage(Evidence.objects.filter(report=report))
+    if files >= settings.RECOURSE_EVIDENCE_PER_REPORT_FILES:
+        raise _file_refused(
+            ngettext(
+                "This report already has %(count)d file, the most one report can hold.",
+                "This report already has %(count)d files, the most one report can hold.",
+                files,
+            )
+            % {"count": files}
+        )
+    if stored + incoming > settings.RECOURSE_EVIDENCE_PER_REPORT_BYTES:
+        limit = human_size(settings.RECOURSE_EVIDENCE_PER_REPORT_BYTES)
+        raise _file_refused(
+            _("With this file the report would hold more than %(limit)s. Try a smaller file.")
+            % {"limit": limit}
+        )
+
+
+def _account_quota_check(report: Report, incoming: int) -> None:
+    """A rolling 24 hours over all the account's reports (a receipt's account is an account)."""
+    since = timezone.now() - timedelta(hours=24)
+    recent = Evidence.objects.filter(report__reporter_id=report.reporter_id, created_at__gte=since)
+    files, stored = _evidence_usage(recent)
+    if files >= settings.RECOURSE_EVIDENCE_PER_ACCOUNT_DAY_FILES:
+        raise _file_refused(
+            ngettext(
+                "You added %(count)d file in the last 24 hours, the most we take in a day. "
+                "Please try again tomorrow.",
+                "You added %(count)d files in the last 24 hours, the most we take in a day. "
+                "Please try again tomorrow.",
+                files,
+            )
+            % {"count": files}
+        )
+    if stored + incoming > settings.RECOURSE_EVIDENCE_PER_ACCOUNT_DAY_BYTES:
+        limit = human_size(settings.RECOURSE_EVIDENCE_PER_ACCOUNT_DAY_BYTES)
+        raise _file_refused(
+            _(
+                "With this file you would add more than %(limit)s in 24 hours. "
+                "Please try again tomorrow."
+            )
+            % {"limit": limit}
+        )
+
+
+def _evidence_store(
+    *, key: bytes, evidence: Evidence, upload: UploadedFile, description: str
+) -> None:
+    """Encrypt the upload into the vault, then check what was read; on any refusal the caller
+    deletes the file."""
+    intake = _Intake(upload)
+    evidence.stored_bytes = vault_write(
+        EVIDENCE_VAULT,
+        evidence.public_id,
+        seal_stream(
+            key, intake, context=f"evidence:{evidence.public_id}", stream_id=secrets.token_bytes(8)
+        ),
+    )
+    if intake.size == 0:
+        raise _file_refused(_("This file is empty."))
+    if intake.content_type is None:
+        raise _not_accepted()
+    # Again with the real size on disk: the first check only had the size the upload announced.
+    _evidence_quota_check(report=evidence.report, incoming=evidence.stored_bytes)
+    meta = {
+        "name": _safe_name(upload.name or ""),
+        "content_type": intake.content_type,
+        "size": intake.size,
+        "sha256": intake.digest.hexdigest(),
+        "description": description.strip(),
+    }
+    evidence.meta_sealed = seal_field(key, evidence, "meta", meta)
+
+
 @transaction.atomic
 def evidence_add(
     *, actor: User, report: Report, upload: UploadedFile, description: str = ""
 ) -> Evidence:
-    """The report's owner adds an encrypted file, typed by its content. Audits evidence.add.
+    """The report's owner adds an encrypted file, typed by its content, within the report's and
+    the account's quotas. Audits evidence.add.
 
     The upload arrives already encrypted under a throwaway key (core.uploads) and is re-encrypted
     as a stream under the report's key: no plaintext byte is written anywhere."""
     _require_owner(actor, report)
-    if getattr(upload, "too_large", False):
-        limit = human_size(settings.RECOURSE_MAX_UPLOAD_BYTES)
-        raise DomainError(
-            {
-                "file": [
-                    _("This file is larger than %(limit)s. Try a smaller file.") % {"limit": limit}
-                ]
-            }
-        )
-    if len(description) > DESCRIPTION_MAX:
-        raise DomainError({"description": [_("Keep the description under 2,000 characters.")]})
-    key = data_key(report)
+    _evidence_check_input(upload, description)
+    # The report's row stays locked to the commit, so two uploads to it cannot both pass the
+    # quota. The announced size is checked before a byte of the file is read.
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    _evidence_quota_check(report=report, incoming=upload.size or 0)
     evidence = Evidence(report=report)
-    intake = _Intake(upload)
-    context = f"evidence:{evidence.public_id}"
     try:
-        vault_write(
-            EVIDENCE_VAULT,
-            evidence.public_id,
-            seal_stream(key, intake, context=context, stream_id=secrets.token_bytes(8)),
+        _evidence_store(
+            key=data_key(report), evidence=evidence, upload=upload, description=description
         )
-        if intake.size == 0:
-            raise DomainError({"file": [_("This file is empty.")]})
-        if intake.content_type is None:
-            raise _not_accepted()
-        meta = {
-            "name": _safe_name(upload.name or ""),
-            "content_type": intake.content_type,
-            "size": intake.size,
-            "sha256": intake.digest.hexdigest(),
-            "description": description.strip(),
-        }
-        evidence.meta_sealed = seal_field(key, evidence, "meta", meta)
         validated(evidence, exclude=["report"])
         evidence.save()
         audit_record(actor=actor, action="evidence.add", obj=evidence)

@@ -11,13 +11,15 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import csrf
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.forms import ReceiptLoginForm
 from core.forms_util import add_domain_errors
-from core.throttling import throttled, wait_message
+from core.throttling import rate_limited, throttled, wait_message
 from incidents import selectors, services
 from incidents.downloads import evidence_response
 from incidents.forms import EraseForm, EvidenceForm, IncidentForm, MessageForm
@@ -96,6 +98,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def anonymous_new(request: HttpRequest) -> HttpResponse:
+    """Anyone files without an account, except a signed-in staff account, which is refused
+    plainly (as the API's anonymous endpoint refuses it) rather than handed a receipt."""
+    user = request.user
+    if user.is_authenticated and not user.is_reporter:
+        return render(request, "incidents/not_reporter.html", status=403)
     return _wizard(request, anonymous=True)
 
 
@@ -108,7 +115,7 @@ def anonymous_open(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         account = services.receipt_authenticate(receipt=form.cleaned_data["receipt"])
         if account is not None:
-            login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, account, backend="core.backends.RecourseBackend")
             return redirect("incidents:report_list")
         form.add_error("receipt", _("That receipt does not open a report. Check it and try again."))
     return render(request, "incidents/anonymous_open.html", {"form": form})
@@ -179,6 +186,7 @@ def incident_new(request: HttpRequest, report_id: UUID) -> HttpResponse:
 
 @reporter_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("evidence")  # one limit per client with the API's upload endpoint
 def evidence_new(request: HttpRequest, report_id: UUID) -> HttpResponse:
     report = selectors.report_get(actor=request.user, public_id=report_id)
     form = EvidenceForm(request.POST if request.method == "POST" else None, request.FILES or None)
@@ -221,12 +229,41 @@ def report_erase(request: HttpRequest, report_id: UUID) -> HttpResponse:
     return render(request, "incidents/report_erase.html", {"form": form, "report": report})
 
 
+# What the browser drops when the quick exit answers: our cookies (the session's, the CSRF token,
+# the language) and storage. Not "cache": Chromium can take seconds to clear it, and no page of
+# ours is cached anyway (Cache-Control: no-store).
+EXIT_CLEARS_SITE_DATA = '"cookies", "storage"'
+
+
 @require_POST
 def quick_exit(request: HttpRequest) -> HttpResponse:
-    """Leave at once: end the session and go to a neutral page (the script does this without a
-    history entry; this is the fallback without JavaScript)."""
+    """Leave at once: end the session, then move on to the neutral page (SECURITY.md 24).
+
+    The script leaves without a history entry and posts here in the background; without
+    JavaScript the form posts here. A redirect to the neutral site would be blocked by our own
+    CSP (`form-action 'self'` also covers where a form's redirect leads), so this answers with a
+    page of ours whose meta refresh (a navigation of its own, outside form-action) leaves."""
     logout(request)
-    return redirect(settings.RECOURSE_QUICK_EXIT_URL)
+    response = _exit_page(request)
+    response.headers["Clear-Site-Data"] = EXIT_CLEARS_SITE_DATA
+    return response
+
+
+def _exit_page(request: HttpRequest, status: int = 200) -> HttpResponse:
+    context = {"exit_url": settings.RECOURSE_QUICK_EXIT_URL}
+    return render(request, "incidents/exit.html", context, status=status)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF failure page (settings.CSRF_FAILURE_VIEW), except for the quick exit.
+
+    A refused exit still leaves, ending nothing: otherwise a second tab, whose CSRF cookie the
+    first exit had the browser drop, would keep the person here. A forged post gains nothing
+    from this: no session ends and no site data is cleared, and any site can link to the
+    neutral page."""
+    if request.path_info == reverse("incidents:quick_exit"):
+        return _exit_page(request, status=403)
+    return csrf.csrf_failure(request, reason=reason)
 
 
 @reporter_required

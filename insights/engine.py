@@ -5,6 +5,7 @@ small-cell and complementary suppression. Nothing leaves insights/ except throug
 Multi-valued dimensions (a report naming two kinds of abuse): a report counts once under each
 value it names, so cells count mentions; totals are the sums of the cells shown with them."""
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,10 @@ from insights.suppression import TOTAL, Table, suppress
 
 FILTERS = ("region", "role")
 MAX_MONTHS = 60
+# The suppression audit solves two linear programmes per hidden cell, round after round: its
+# work grows much faster than the table. 240 cells (a year of months by 20 values, or 20
+# quarters by 12) stays within a few seconds; 60 months by 12 values took over half a minute.
+MAX_CELLS = 240
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,16 @@ class Query:
                     ]
                 }
             )
+        self._check_cells()
+
+    def _check_cells(self) -> None:
+        cells = math.prod(len(_labels(self, name)) for name in self.dimensions)
+        if cells > MAX_CELLS:
+            message = _(
+                "This table would have %(cells)d cells; the most is %(most)d. Choose a shorter "
+                "period or a dimension with fewer values."
+            )
+            raise DomainError({"dimensions": [message % {"cells": cells, "most": MAX_CELLS}]})
 
     def months(self) -> list[str]:
         year, month = map(int, self.start.split("-"))

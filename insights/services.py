@@ -21,9 +21,44 @@ Contribution = tuple[str, str, str, str, str]  # month, region, role, dimension,
 
 
 def extract_key(report_id: UUID | str) -> str:
-    return hmac.new(
-        load_keyring().index_key, f"extract|{report_id}".encode(), hashlib.sha256
-    ).hexdigest()
+    return _row_key(load_keyring().extract_row_key, report_id)
+
+
+def _legacy_extract_key(report_id: UUID | str) -> str:
+    """The key records were written under before the keys were separated (see extract_rekey)."""
+    return _row_key(load_keyring().legacy_key, report_id)
+
+
+def _row_key(key: bytes, report_id: UUID | str) -> str:
+    return hmac.new(key, f"extract|{report_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _record_locked(report_id: UUID | str) -> ExtractRecord | None:
+    """The report's record, found by its key; one still under the legacy key is rekeyed first,
+    so erasure and refreshes work before `manage.py extract_rekey` has run."""
+    key = extract_key(report_id)
+    record = ExtractRecord.objects.select_for_update().filter(key=key).first()
+    if record is None:
+        legacy = _legacy_extract_key(report_id)
+        record = ExtractRecord.objects.select_for_update().filter(key=legacy).first()
+        if record is not None:
+            ExtractRecord.objects.filter(pk=record.pk).update(key=key)
+            record.key = key
+    return record
+
+
+@transaction.atomic
+def extract_rekey_batch(*, after_pk: int, batch_size: int) -> tuple[int, int]:
+    """Only the upgrade command (extract_rekey, which audits the run): move the records of up to
+    `batch_size` reports after `after_pk` from the legacy key to the extract row key.
+    Returns (the last report pk looked at, how many records moved). Idempotent."""
+    reports = Report.objects.filter(pk__gt=after_pk).order_by("pk").values_list("pk", "public_id")
+    batch = list(reports[:batch_size])
+    moved = 0
+    for _pk, report_id in batch:
+        legacy = ExtractRecord.objects.filter(key=_legacy_extract_key(report_id))
+        moved += legacy.update(key=extract_key(report_id))
+    return (batch[-1][0] if batch else after_pk), moved
 
 
 def _response_bucket(case: Case | None) -> str:
@@ -96,7 +131,7 @@ def _stored_values(record: ExtractRecord) -> list[tuple[str, str]]:
 @transaction.atomic
 def extract_remove(*, report_id: UUID | str) -> bool:
     """Remove a report's record (erasure, withdrawn consent); idempotent."""
-    record = ExtractRecord.objects.select_for_update().filter(key=extract_key(report_id)).first()
+    record = _record_locked(report_id)
     if record is None:
         return False
     delta: Counter[Contribution] = Counter()
@@ -115,11 +150,10 @@ def extract_refresh(*, report_pk: int) -> str:
     if not report.consent_statistics:
         return "removed" if extract_remove(report_id=report.public_id) else "absent"
     fields, values = dimensions_of(report)
-    key = extract_key(report.public_id)
-    record = ExtractRecord.objects.select_for_update().filter(key=key).first()
+    record = _record_locked(report.public_id)
     old = _contributions(record, _stored_values(record)) if record else Counter()
     if record is None:
-        record = ExtractRecord.objects.create(key=key, **fields)
+        record = ExtractRecord.objects.create(key=extract_key(report.public_id), **fields)
     else:
         ExtractRecord.objects.filter(pk=record.pk).update(**fields)
         for name, value in fields.items():

@@ -1,8 +1,12 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+from core.models import User
 from incidents.taxonomy import BiasGround, Language, Region, ReporterRole
-from support import rules
+from support import roles, rules
 from support.models import Case, CaseStatus, ResourceKind, Severity
 from support.resources import SERVICES, ResourceFilters
 from support.selectors import CaseFilters, support_workers
@@ -107,3 +111,28 @@ class ResourceFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return ResourceFilters()
         return ResourceFilters(**self.cleaned_data)
+
+
+class AccountAdminForm(forms.ModelForm):
+    """The admin's account form (role and active flag): refused by the same rules as
+    support.roles, shown on the form before anything is saved. `actor` is set per request."""
+
+    actor: Any = None
+
+    class Meta:
+        model = User
+        fields = ("role", "is_active")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        user = self.instance
+        try:
+            if "is_active" in self.changed_data:
+                roles.account_active_check(
+                    actor=self.actor, user=user, active=bool(cleaned.get("is_active"))
+                )
+            if "role" in self.changed_data and cleaned.get("role"):
+                roles.role_change_check(actor=self.actor, user=user, role=cleaned["role"])
+        except DomainError as exc:
+            self.add_error(None, exc)
+        return cleaned

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from core.models import Role
 from incidents.models import Report, ReportStatus
 
 WORK_PERMISSION = "work_case"
@@ -243,6 +244,8 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", _("Escalation")
     ADMINISTRATORS = "administrators", _("Escalation to administrators")
     PATTERN = "pattern", _("Pattern alert")
+    ROLE_REQUESTED = "role_requested", _("Role request")
+    ROLE_DECIDED = "role_decided", _("Role decision")
 
 
 class Notification(models.Model):
@@ -403,3 +406,45 @@ class PatternLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id}:{self.case_id}"
+
+
+class RoleRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a coordinator")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class RoleRequest(models.Model):
+    """An administrator asked for a role that reads cases; it takes effect only when an active
+    coordinator other than the person confirms it (support.roles)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_requests"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=16, choices=RoleRequestStatus.choices, default=RoleRequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="role_request_one_pending_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} for {self.user_id} ({self.status})"

@@ -32,6 +32,9 @@ urlpatterns = [
         name="notification",
     ),
     path("alerts/", views.alerts, name="alerts"),
+    path("roles/", views.role_requests, name="roles"),
+    path("roles/<uuid:request_id>/confirm/", views.role_confirm, name="role_confirm"),
+    path("roles/<uuid:request_id>/decline/", views.role_decline, name="role_decline"),
     path(
         "cases/<uuid:case_id>/evidence/<uuid:evidence_id>/",
         views.case_evidence,

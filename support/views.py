@@ -11,13 +11,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.models import Role
 from incidents import selectors as report_selectors
 from incidents.downloads import evidence_response
-from support import selectors, services
+from support import roles, selectors, services
 from support.forms import (
     AssignForm,
     CaseFilterForm,
@@ -26,6 +27,7 @@ from support.forms import (
     TextForm,
     TransitionForm,
 )
+from support.models import NotificationKind
 from support.resources import resource_search
 
 View = Callable[..., HttpResponse]
@@ -185,12 +187,13 @@ def case_evidence(request: HttpRequest, case_id: UUID, evidence_id: UUID) -> Htt
 
 
 def signed_in_staff(view: View) -> View:
-    """Any signed-in account that is not a reporter's (notifications reach admins too)."""
+    """Any signed-in account but a receipt account: notifications reach administrators, and a
+    reporter for whom a role was asked."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.role == Role.REPORTER:
+        if request.user.is_receipt_account:
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -217,7 +220,11 @@ def notification_open(request: HttpRequest, notification_id: UUID) -> HttpRespon
     )
     if request.method == "POST":
         services.notification_read(actor=request.user, notification=note)
-        return redirect(note.case) if case_open else redirect("support:notifications")
+        if case_open:
+            return redirect(note.case)
+        if note.kind == NotificationKind.ROLE_REQUESTED and request.user.role == Role.COORDINATOR:
+            return redirect("support:roles")
+        return redirect("support:notifications")
     return render(request, "support/notification.html", {"note": note, "case_open": case_open})
 
 
@@ -244,3 +251,43 @@ def find_support(request: HttpRequest) -> HttpResponse:
     form = ResourceFilterForm(request.GET or None)
     resources = resource_search(filters=form.filters())
     return render(request, "support/find_support.html", {"form": form, "resources": resources})
+
+
+@staff_required
+def role_requests(request: HttpRequest) -> HttpResponse:
+    """Coordinators: the roles administrators asked for, waiting for confirmation."""
+    refused = _coordinator_only(request)
+    if refused:
+        return refused
+    page = Paginator(roles.role_request_list(actor=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "support/roles.html", {"page": page})
+
+
+def _role_decision(decide: Callable[..., Any], done: Any) -> View:
+    """A coordinator's POST on a waiting request (404 if it is not one they may see)."""
+
+    @staff_required
+    @require_POST
+    def view(request: HttpRequest, request_id: UUID) -> HttpResponse:
+        refused = _coordinator_only(request)
+        if refused:
+            return refused
+        waiting = roles.role_request_get(actor=request.user, public_id=request_id)
+        try:
+            decide(actor=request.user, request=waiting)
+        except DomainError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, done % {"name": waiting.user.username})
+        return redirect("support:roles")
+
+    return view
+
+
+role_confirm = _role_decision(roles.role_confirm, gettext_lazy("%(name)s now has the role."))
+role_decline = _role_decision(
+    roles.role_decline, gettext_lazy("The role for %(name)s was declined.")
+)

@@ -1,4 +1,5 @@
-"""Normalized perpetrator identifiers and their blind index (HMAC-SHA256 under the index key).
+"""Normalized perpetrator identifiers and their blind index (HMAC-SHA256 under the keyring's
+blind-index key, of its current generation unless another is asked for).
 
 Two reporters who name the same account in different spellings ("x.com/janedoe/" and
 "https://twitter.com/JaneDoe?s=20", or "@JaneDoe" and "@janedoe") produce the same index value,
@@ -9,6 +10,7 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -125,6 +127,13 @@ def normalize_identifier(raw: str) -> Identifier | None:
     return Identifier("text", text.casefold())
 
 
-def blind_index(identifier: Identifier, *, keyring: Keyring) -> str:
-    digest = hmac.new(keyring.index_key, str(identifier).encode("utf-8"), hashlib.sha256)
-    return digest.hexdigest()
+def blind_index(identifier: Identifier, *, keyring: Keyring, generation: int | None = None) -> str:
+    key = keyring.blind_index_key if generation is None else keyring.blind_index_key_of(generation)
+    return hmac.new(key, str(identifier).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def blind_indexes(raw_identifiers: Iterable[str], *, keyring: Keyring) -> list[str]:
+    """The distinct blind indexes of identifiers as a reporter typed them, in their order; blank
+    ones have none. Filing and the rebuild (blind_index_rebuild) both make marks from this."""
+    normalized = (normalize_identifier(raw) for raw in raw_identifiers)
+    return list(dict.fromkeys(blind_index(i, keyring=keyring) for i in normalized if i is not None))

@@ -12,11 +12,11 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.db import OperationalError, connection
 
 from core import health
 from core.crypto.keyring import new_keyring, write_keyring_file
+from core.models import UserSession
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_an_anonymous_probe_gets_no_cookie_and_no_session(client):
 
     assert response.cookies == {}
     assert not response.has_header("Set-Cookie")
-    assert not Session.objects.exists()
+    assert not UserSession.objects.exists()
 
 
 def test_a_head_request_gets_the_status_alone(client):

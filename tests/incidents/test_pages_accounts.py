@@ -13,9 +13,10 @@ STRONG = "maple syrup on a quiet tuesday"
 def test_sign_up_creates_a_reporter_and_signs_them_in(client):
     response = client.post(reverse("core:signup"), {"username": "sam", "password": STRONG})
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("incidents:report_list")
-    user = User.objects.get(username="sam")
+    assert response.status_code == 200
+    user = User.objects.get(username__startswith="sam-")
+    assert user.username in text(response)
+    assert f'href="{reverse("incidents:report_list")}"' in text(response)
     assert user.role == Role.REPORTER
     assert not user.is_receipt_account
     assert user.check_password(STRONG)
@@ -49,18 +50,6 @@ def test_sign_up_refuses_a_weak_password_with_a_message_next_to_the_field(
     assert response.status_code == 200
     assert message in field_errors(response)["password"]
     assert not User.objects.filter(username="samantha-smith").exists()
-
-
-def test_sign_up_refuses_a_username_taken_in_another_case(client):
-    UserFactory(username="Riley")
-
-    response = client.post(reverse("core:signup"), {"username": "rILEY", "password": STRONG})
-
-    assert response.status_code == 200
-    assert "taken" in field_errors(response)["username"]
-    assert list(
-        User.objects.filter(username__iexact="riley").values_list("username", flat=True)
-    ) == ["Riley"]
 
 
 def test_sign_up_errors_do_not_sign_anyone_in_or_write_an_audit_event(client):

@@ -4,7 +4,7 @@ from django.urls import reverse
 from core.models import User
 from incidents.models import Receipt, Report
 from incidents.receipts import receipt_display
-from tests.factories import make_anonymous_report, make_report
+from tests.factories import UserFactory, make_anonymous_report, make_report
 from tests.incidents.helpers import (
     RECEIPT_PATTERN,
     field_errors,
@@ -189,3 +189,24 @@ def test_erasing_an_anonymous_report_removes_its_account_and_receipt(client):
     assert not Receipt.objects.exists()
     assert open_with(client, receipt).status_code == 200
     assert client.get(LIST).status_code == 302
+
+
+@pytest.mark.parametrize("role", ["support_worker", "coordinator", "analyst", "administrator"])
+def test_a_signed_in_staff_account_is_refused_plainly_rather_than_handed_a_receipt(client, role):
+    client.force_login(UserFactory(role=role))
+
+    shown, sent = client.get(NEW), submit_wizard(client, NEW)
+
+    assert shown.status_code == sent.status_code == 403
+    assert "Staff accounts have no reports of their own" in text(sent)
+    assert not RECEIPT_PATTERN.findall(text(sent))
+    assert not Report.objects.exists()
+
+
+def test_a_signed_in_reporter_may_still_file_anonymously(client):
+    client.force_login(UserFactory())
+
+    response = submit_wizard(client, NEW)
+
+    assert response.status_code == 200
+    assert RECEIPT_PATTERN.findall(text(response))

@@ -287,7 +287,18 @@ def test_the_scan_finds_a_secret_passed_to_a_task_mailed_or_logged(db, caplog):
     caplog.set_level(logging.DEBUG)
     planted = canary("planted")
 
-    async_task("builtins.str", planted)
+    # As django-q stores a task given it (the cluster runs no function off settings.RECOURSE_TASKS,
+    # so the canary is planted in the task table directly).
+    now = timezone.now()
+    Task.objects.create(
+        id="planted",
+        name="planted",
+        func="support.tasks.case_triage",
+        args=(planted,),
+        started=now,
+        stopped=now,
+        success=False,
+    )
     mail.send_mail("subject", f"body {planted}", None, ["someone@example.org"])
     logging.getLogger("support").warning("leaked %s", planted.lower())
     places = _places()

@@ -16,8 +16,10 @@ from core.errors import DomainError
 from core.models import Role
 from support import services
 from support.models import Case, CaseStatus
+from support.roles import role_set
 from support.selectors import assignees, case_visible
 from tests.background.factories import add_match, add_notification
+from tests.factories import UserFactory
 from tests.security.support import receipt_client, receipt_web_client, token_client
 from tests.support.factories import (
     Cast,
@@ -232,9 +234,10 @@ ENDPOINTS = [
         True,
         **worker_and_coordinator(PAGE_DONE, PAGE_DONE),
     ),
-    # Notifications reach every signed-in account but a reporter's; each person sees only their
-    # own, so the assigned worker's reminder opens for them alone (and leads to the case).
-    _page("notifications", "get", (), other=OK, reporter=NOT_FOUND, receipt_holder=NOT_FOUND),
+    # Notifications reach every signed-in account but a receipt holder's (a reporter is told when
+    # a role is asked for them); each person sees only their own, so the assigned worker's
+    # reminder opens for them alone (and leads to the case).
+    _page("notifications", "get", (), other=OK, receipt_holder=NOT_FOUND),
     _page("notification", "get", ("notification",), other=NOT_FOUND, worker_assigned=OK),
     _page(
         "notification",
@@ -244,6 +247,23 @@ ENDPOINTS = [
         worker_assigned=Outcome(302, True, goes_to="case"),
     ),
     _page("alerts", "get", (), other=FORBIDDEN, coordinator=OK),
+    # Roles asked for by an administrator: coordinators decide (SECURITY 8). The request is for
+    # someone else; support/test_role_requests.py and test_p08 hold the rest.
+    _page("roles", "get", (), other=FORBIDDEN, coordinator=OK),
+    _page(
+        "role_confirm",
+        "post",
+        ("role_request",),
+        other=FORBIDDEN,
+        coordinator=Outcome(302, True, goes_to="support:roles"),
+    ),
+    _page(
+        "role_decline",
+        "post",
+        ("role_request",),
+        other=FORBIDDEN,
+        coordinator=Outcome(302, True, goes_to="support:roles"),
+    ),
     _api("cases", "get", (), other=FORBIDDEN, **_list()),
     _api("case", "get", CASE, **worker_and_coordinator(OK, OK)),
     _api(
@@ -350,6 +370,7 @@ def _ids(cast: Cast, evidence_id: str, **more: str) -> dict[str, str]:
         "worker": cast.worker.username,
         "match": str(uuid.uuid4()),
         "notification": str(uuid.uuid4()),
+        "role_request": str(uuid.uuid4()),
         "action": "accept",
     } | more
 
@@ -362,18 +383,22 @@ def _missing_ids(cast: Cast) -> dict[str, str]:
         "worker": cast.worker.username,
         "match": str(uuid.uuid4()),
         "notification": str(uuid.uuid4()),
+        "role_request": str(uuid.uuid4()),
         "action": "accept",
     }
 
 
 def _objects(cast: Cast, endpoint: Endpoint) -> dict[str, str]:
-    """The match or notification an endpoint acts on (a suggestion on the case; the assigned
-    worker's reminder about it)."""
+    """The match, notification or role request an endpoint acts on (a suggestion on the case;
+    the assigned worker's reminder about it; a role asked for a new account)."""
     more = {}
     if "match" in endpoint.args:
         more["match"] = add_match(cast.case)
     if "notification" in endpoint.args:
         more["notification"] = add_notification(cast.case, cast.worker)
+    if "role_request" in endpoint.args:
+        asked = role_set(actor=cast.administrator, user=UserFactory(), role=Role.SUPPORT_WORKER)
+        more["role_request"] = str(asked.public_id)
     return more
 
 

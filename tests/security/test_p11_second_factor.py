@@ -6,7 +6,6 @@ from base64 import b32decode, b32encode
 
 import pytest
 from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -15,8 +14,8 @@ from knox.models import AuthToken
 
 from core import second_factor
 from core.errors import DomainError
-from core.models import STAFF_ROLES, AuditEvent, Role
-from tests.factories import PASSWORD, UserFactory, totp_code
+from core.models import STAFF_ROLES, AuditEvent, Role, UserSession
+from tests.factories import PASSWORD, UserFactory, make_anonymous_report, totp_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.without_second_factor]
 
@@ -342,9 +341,56 @@ def test_resetting_ends_the_persons_sessions_on_the_server():
     target = UserFactory(role=Role.SUPPORT_WORKER)
     signed_in_with_password(target)
     AuthToken.objects.create(user=target)
-    assert any(s.get_decoded().get(SESSION_KEY) == str(target.pk) for s in Session.objects.all())
+    assert any(
+        s.get_decoded().get(SESSION_KEY) == str(target.pk) for s in UserSession.objects.all()
+    )
     second_factor.second_factor_reset(actor=admin, user=target)
     assert not any(
-        s.get_decoded().get(SESSION_KEY) == str(target.pk) for s in Session.objects.all()
+        s.get_decoded().get(SESSION_KEY) == str(target.pk) for s in UserSession.objects.all()
     )
     assert not AuthToken.objects.filter(user=target).exists()
+
+
+class TestReceiptApiTokens:
+    """POST /api/v1/anonymous/login/ asks for the code once the receipt's account set one up,
+    as the website does, with the same checks and messages as POST /api/v1/auth/login/."""
+
+    url = "/api/v1/anonymous/login/"
+
+    def test_a_receipt_alone_gets_a_token_while_no_authenticator_is_set_up(self, api_client):
+        _report, receipt = make_anonymous_report()
+        response = api_client.post(self.url, {"receipt": receipt}, format="json")
+        assert response.status_code == 200
+        assert response.json()["token"]
+
+    def test_once_one_is_set_up_the_receipt_needs_a_current_code(self, api_client):
+        report, receipt = make_anonymous_report()
+        device = enrolled(report.reporter)
+        body = {"receipt": receipt}
+        response = api_client.post(self.url, body, format="json")
+        assert response.status_code == 401
+        assert response.json()["detail"] == "A current code from your authenticator app is needed."
+        wrong = api_client.post(self.url, {**body, "otp_token": "000000"}, format="json")
+        assert wrong.status_code == 401
+        assert not AuthToken.objects.filter(user=report.reporter).exists()
+        a_while_later(report.reporter)
+        right = api_client.post(self.url, {**body, "otp_token": totp_code(device)}, format="json")
+        assert right.status_code == 200
+        assert right.json()["token"]
+
+    def test_a_code_does_not_stand_in_for_a_wrong_receipt(self, api_client):
+        report, receipt = make_anonymous_report()
+        device = enrolled(report.reporter)
+        wrong = receipt[:-1] + ("1" if receipt.endswith("0") else "0")
+        body = {"receipt": wrong, "otp_token": totp_code(device)}
+        response = api_client.post(self.url, body, format="json")
+        assert response.status_code == 401
+        assert response.json()["detail"] == "That receipt does not open a report."
+
+    def test_the_schema_documents_the_code_field(self):
+        from drf_spectacular.generators import SchemaGenerator
+
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+        receipt_input = schema["components"]["schemas"]["ReceiptInputRequest"]
+        assert "otp_token" in receipt_input["properties"]
+        assert "otp_token" not in receipt_input.get("required", [])

@@ -4,16 +4,19 @@ server; cookies are Secure in production, HttpOnly and SameSite=Strict.
 
 Time passes by moving the session's own clock ("recourse.started" / "recourse.seen") back."""
 
+from unittest import mock
+
 import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.contrib.sessions.models import Session
+from django.contrib.sessions.backends.base import SessionBase
 from django.test import Client
 from django.urls import reverse
 from knox.models import AuthToken
 
 from core.middleware import SESSION_SEEN, SESSION_STARTED
-from core.models import User
+from core.models import User, UserSession
+from core.sessions import end_sessions
 from tests.factories import PASSWORD, UserFactory
 from tests.security.support import API, production_settings, token_client
 from tests.support.factories import coordinator_user
@@ -53,7 +56,7 @@ def started_ago(client: Client, seconds: int) -> None:
 
 
 def session_exists(key: str) -> bool:
-    return Session.objects.filter(session_key=key).exists()
+    return UserSession.objects.filter(session_key=key).exists()
 
 
 def to_login(response) -> bool:
@@ -259,3 +262,78 @@ def test_in_production_both_cookies_are_secure_httponly_and_samesite_strict(tmp_
         "SESSION_COOKIE_SAMESITE": "Strict",
         "CSRF_COOKIE_SAMESITE": "Strict",
     }
+
+
+def test_each_session_row_names_its_account_and_keeps_its_public_id_and_start(reporter):
+    client = signed_in_as(reporter)
+    idle_for(client, 5 * MINUTE)
+    first = UserSession.objects.get(user=reporter)
+
+    assert client.get(REPORTER_PAGE).status_code == 200  # activity: the session is saved again
+
+    later = UserSession.objects.get(user=reporter)
+    assert later.public_id == first.public_id
+    assert later.created_at == first.created_at
+    assert later.last_seen > first.last_seen
+
+
+def test_a_person_s_sessions_end_without_decoding_anyone_s(reporter, coordinator):
+    mine = [signed_in_as(reporter), signed_in_as(reporter)]
+    theirs = signed_in_as(coordinator)
+
+    with mock.patch.object(SessionBase, "decode", side_effect=AssertionError("decoded")):
+        assert end_sessions(reporter) == 2
+
+    assert all(to_login(browser.get(REPORTER_PAGE)) for browser in mine)
+    assert theirs.get(STAFF_PAGE).status_code == 200
+
+
+def test_a_person_ends_another_of_their_browser_sessions_from_the_security_page(reporter):
+    here, there = signed_in_as(reporter), signed_in_as(reporter)
+    other = UserSession.objects.get(session_key=there.session.session_key)
+
+    response = here.post(reverse("core:sign_in_end", args=[other.public_id]))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("core:account_security")
+    assert to_login(there.get(REPORTER_PAGE))
+    assert not session_exists(other.session_key)
+    assert here.get(REPORTER_PAGE).status_code == 200
+
+
+def test_ending_this_browser_s_own_session_signs_out_here(coordinator):
+    client = signed_in_as(coordinator)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    this_one = UserSession.objects.get(session_key=cookie)
+
+    response = client.post(reverse("core:sign_in_end", args=[this_one.public_id]))
+
+    assert response["Location"] == LOGIN
+    assert not session_exists(cookie)
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    assert to_login(replay.get(STAFF_PAGE))
+
+
+def test_another_account_s_browser_session_cannot_be_ended_by_its_public_id(reporter, coordinator):
+    theirs = signed_in_as(coordinator)
+    their_session = UserSession.objects.get(user=coordinator)
+    mine = signed_in_as(reporter)
+
+    response = mine.post(reverse("core:sign_in_end", args=[their_session.public_id]))
+
+    assert response.status_code == 404
+    assert theirs.get(STAFF_PAGE).status_code == 200
+
+
+def test_a_new_session_key_takes_a_new_row_and_public_id_and_the_old_row_goes(reporter):
+    client = signed_in_as(reporter)
+    old = UserSession.objects.get(user=reporter)
+    session = client.session
+    session.cycle_key()  # as giving a second-factor code does
+    session.save()
+
+    new = UserSession.objects.get(user=reporter)
+    assert new.session_key != old.session_key
+    assert new.public_id != old.public_id
+    assert new.created_at == old.created_at

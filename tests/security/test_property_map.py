@@ -7,7 +7,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 DOC = HERE.parents[1] / "docs" / "security.md"
-PROPERTIES = range(1, 22)
+PROPERTIES = range(1, 25)
 FILE_NAME = re.compile(r"test_p(\d\d)(?:_to_p(\d\d))?_\w+\.py")
 
 

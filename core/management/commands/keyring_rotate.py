@@ -14,7 +14,9 @@ class Command(BaseCommand):
         "Add a new active key-encryption key and rewrap every data key under it, in batches. "
         "If interrupted, run again with --resume to finish rewrapping without adding another key. "
         "With several hosts: --stage adds the key without using it; copy the keyring file to "
-        "every host; then --activate KEY makes it the active key and rewraps."
+        "every host; then --activate KEY makes it the active key and rewraps. "
+        "--index-generation starts a new blind-index key (and touches no data key); copy the "
+        "keyring file to every host, then run blind_index_rebuild and pattern_recheck."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,6 +26,11 @@ class Command(BaseCommand):
             "--stage", action="store_true", help="Add a new key without activating it."
         )
         step.add_argument("--activate", metavar="KEY", help="Make a staged key active, rewrap.")
+        step.add_argument(
+            "--index-generation",
+            action="store_true",
+            help="Start a new blind-index generation (a new blind-index key), then stop.",
+        )
         parser.add_argument("--batch-size", type=int, default=500)
         parser.add_argument("--max-batches", type=int, default=None, help="Stop after N batches.")
 
@@ -33,6 +40,7 @@ class Command(BaseCommand):
         resume: bool,
         stage: bool,
         activate: str | None,
+        index_generation: bool,
         batch_size: int,
         max_batches: int | None,
         **options: Any,
@@ -41,6 +49,9 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1.")
         try:
             keyring = load_keyring()
+            if index_generation:
+                self._next_index_generation(keyring)
+                return
             if stage:
                 keyring = keyring.with_new_kek(activate=False)
                 staged = keyring.newest
@@ -66,6 +77,15 @@ class Command(BaseCommand):
         except (KeyringError, CryptoError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Rewrapped {total} data keys under {keyring.active}.")
+
+    def _next_index_generation(self, keyring: Keyring) -> None:
+        keyring = keyring.with_next_index_generation()
+        self._save(keyring, "keyring.index_generation")
+        self.stdout.write(
+            f"Blind-index generation {keyring.index_generation} started. Marks of earlier "
+            "generations match nothing until rebuilt: copy the keyring file to every host, then "
+            "run blind_index_rebuild and pattern_recheck."
+        )
 
     def _save(self, keyring: Keyring, action: str) -> None:
         save_keyring(keyring)

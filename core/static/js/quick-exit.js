@@ -1,5 +1,7 @@
 // Quick exit: leave for a neutral page at once, replacing this page in the history so the Back
-// button does not return to it, and end the session in the background. Escape twice does the same.
+// button does not return to it, and end the session in the background (the answer to that post
+// also has the browser drop our cookies and storage). Escape twice does the same. Without
+// JavaScript the form itself posts to /exit/, whose page moves on by a meta refresh.
 (function () {
   "use strict";
   function leave(form) {
