@@ -10,32 +10,13 @@ JSONParser's body through request.body, which enforces it.
 import math
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils import json
 
-MAX_DEPTH = 32
-
-# Every step below runs in C (bytes methods, numpy) over the UTF-8 bytes of the text, in which
-# none of these characters can be part of a longer one: the cost is linear in the body's size.
-_STEP = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")  # +1 and -1 as signed bytes
-_NOT_BRACKET = bytes(set(range(256)) - set(b"[]{}"))
-
-
-def nesting_depth(text: str) -> int:
-    """How deep the JSON text nests arrays and objects; brackets inside strings do not count.
-
-    Up to the first error json would stop at, this is the depth json would recurse to."""
-    data = text.encode("utf-8", "surrogatepass")
-    # An escaped backslash escapes nothing else; with those pairs gone, so can escaped quotes.
-    data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    # Every other quote now opens a string: the text outside strings is every other piece.
-    outside = b"".join(data.split(b'"')[::2])
-    steps = np.frombuffer(outside.translate(_STEP, _NOT_BRACKET), dtype=np.int8)
-    return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
+from core.json_limits import MAX_DEPTH, nesting_depth
 
 
 def _finite_float(text: str) -> float:

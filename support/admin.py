@@ -20,6 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from core.json_limits import BoundedJSONField
 from core.models import Role, User
 from core.second_factor import second_factor_reset
 from support import directory, roles
@@ -206,7 +207,13 @@ class ResourceAdmin(admin.ModelAdmin):
     list_filter = ("kind", "active")
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.JSONField: {"form_class": BoundedJSONField},  # deep nesting: an error, not a 500
+    }
 
     def save_model(self, request: HttpRequest, obj: Resource, form: Any, change: bool) -> None:
         directory.resource_save(actor=request.user, resource=obj)

@@ -326,14 +326,20 @@ def test_someone_elses_notification_is_not_found_and_stays_unread(coordinator, w
     assert note.read_at is None
 
 
-def test_reporters_get_404_on_the_notification_pages(coordinator):
+def test_a_reporter_sees_only_their_own_notifications_and_gets_404_for_a_coordinators(
+    coordinator,
+):
+    """Reporters have notifications of their own (a role asked for them), never staff ones."""
     report = make_report()
     notify(recipients=[coordinator], kind="reminder", case=report.case, key="k")
     page = web_client(report.reporter)
 
-    assert page.get(reverse("support:notifications")).status_code == 404
+    listing = page.get(reverse("support:notifications"))
+    assert listing.status_code == 200
+    assert str(_note(coordinator).public_id) not in listing.content.decode()
     url = reverse("support:notification", args=[_note(coordinator).public_id])
     assert page.get(url).status_code == 404
+    assert page.post(url).status_code == 404
     assert _note(coordinator).read_at is None
 
 

@@ -407,8 +407,11 @@ def test_removing_a_case_role_in_the_admin_ends_access_on_the_next_request(attac
     assert response.status_code == 302
     worker.refresh_from_db()
     assert worker.role == Role.ANALYST
-    assert page.get(case.get_absolute_url()).status_code == 404
-    assert api.get(f"{API}/cases/{case.public_id}/").status_code == 404
+    # Their sign-ins ended with the role; signed in again, the case is not there for them.
+    assert page.get(case.get_absolute_url())["Location"].startswith(reverse("core:login"))
+    assert api.get(f"{API}/cases/{case.public_id}/").status_code == 401
+    assert web_client(worker).get(case.get_absolute_url()).status_code == 404
+    assert token_client(worker).get(f"{API}/cases/{case.public_id}/").status_code == 404
     # The assignment went too, on the case's timeline: a later role does not bring it back.
     assert worker not in assignees(Case.objects.get(pk=case.pk))
     assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.UNASSIGNED).count() == 1
@@ -423,7 +426,8 @@ def test_a_coordinator_made_support_worker_loses_every_case_at_once():
 
     assert roles.role_set(actor=admin, user=coordinator, role=Role.SUPPORT_WORKER) is None
 
-    assert page.get(case.get_absolute_url()).status_code == 404
+    assert page.get(case.get_absolute_url())["Location"].startswith(reverse("core:login"))
+    assert web_client(coordinator).get(case.get_absolute_url()).status_code == 404
     assert _actions("role.removed") == ["role.removed"]
 
 

@@ -650,3 +650,29 @@ def test_every_table_the_engine_answers_is_within_the_cell_bound():
         except DomainError:
             continue
         assert len(table.rows) * len(table.columns) <= MAX_CELLS
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 100_000])
+def test_a_deeply_nested_list_in_the_resource_admin_is_an_error_on_its_field_not_a_500(depth):
+    from support.models import Resource
+    from tests.security.test_p08_administrator_powers import _resource_form
+    from tests.support.factories import administrator_user, web_client
+
+    admin = web_client(administrator_user())
+    before = AuditEvent.objects.count()
+
+    response = admin.post(
+        "/admin/support/resource/add/", _resource_form(services="[" * depth + "]" * depth)
+    )
+
+    assert response.status_code == 200
+    assert f"nested more than {MAX_DEPTH} levels deep" in response.content.decode()
+    assert not Resource.objects.filter(slug="peer-circle").exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_the_api_parser_and_the_admin_fields_share_one_depth_bound():
+    from core import json_limits
+
+    assert nesting_depth is json_limits.nesting_depth
+    assert MAX_DEPTH == json_limits.MAX_DEPTH
