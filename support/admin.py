@@ -207,6 +207,7 @@ class ResourceAdmin(admin.ModelAdmin):
     list_filter = ("kind", "active")
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
+
     class Media:
         css = {"all": ["css/admin.css"]}
 
