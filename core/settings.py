@@ -356,13 +356,13 @@ RECOURSE_TASKS = (
 )
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
-    Q_CLUSTER["broker_class"] = "core.tasks.RedisBroker"
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
     Q_CLUSTER["orm"] = "default"
-    Q_CLUSTER["broker_class"] = "core.tasks.ORMBroker"
+# Either broker, taking only the tasks on RECOURSE_TASKS (core.tasks).
+Q_CLUSTER["broker_class"] = "core.tasks.guarded_broker"
 
 # Deadlines per severity, in hours: the first response, then each next update (support.rules).
 RECOURSE_RESPONSE_HOURS = {"critical": 1, "high": 4, "medium": 24, "low": 72}

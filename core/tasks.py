@@ -137,3 +137,10 @@ class ORMBroker(_AllowListBroker, ORM):
 
 class RedisBroker(_AllowListBroker, Redis):
     """django-q2's Redis broker, running only the allow-list (Q_CLUSTER["broker_class"])."""
+
+
+def guarded_broker(list_key: str) -> ORMBroker | RedisBroker:
+    """Q_CLUSTER["broker_class"]: the broker django-q2 would choose (the ORM queue when
+    Q_CLUSTER names a database, else Redis), running only the allow-list."""
+    broker = ORMBroker if Conf.ORM else RedisBroker
+    return broker(list_key=list_key)
