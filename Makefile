@@ -41,12 +41,13 @@ check-migrations: $(VENV)/.dev-deps
 test: lint check-migrations
 	$(VENV)/bin/pytest
 
-# The whole suite again on PostgreSQL and Redis: throwaway servers on loopback, removed after.
+# The whole suite again on PostgreSQL and Redis, but for the browser tests (they drive the same
+# pages, and `make test` runs them): throwaway servers on loopback, removed after.
 test-postgres: $(VENV)/.dev-deps
 	@set -e; dir=$$(mktemp -d); trap 'scripts/services stop "$$dir"' EXIT; \
 	export $$(scripts/services start "$$dir"); \
 	echo "On $$DATABASE_URL and $$REDIS_URL"; \
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --ignore=tests/browser
 
 # Known vulnerabilities in the installed dependencies (PyPI's advisory data); fails on any found.
 audit: $(VENV)/.dev-deps
