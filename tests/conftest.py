@@ -1,5 +1,6 @@
 import importlib
 import shutil
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.db import connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from core.crypto.keyring import clear_keyring_cache
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -119,3 +121,14 @@ def committed_db(transactional_db):
         for statement in restore:
             if "TRUNCATE" not in statement:
                 cursor.execute(statement)
+
+
+@pytest.fixture
+def keyring_file(settings, tmp_path) -> Path:
+    """A fresh, writable keyring file for this test only (created on first use)."""
+    path = tmp_path / "keys" / "keyring.json"
+    settings.RECOURSE_KEYRING = None
+    settings.RECOURSE_KEYRING_FILE = str(path)
+    settings.RECOURSE_CREATE_KEYRING = True
+    yield path
+    clear_keyring_cache()

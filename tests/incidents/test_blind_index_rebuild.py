@@ -4,32 +4,21 @@ compares only marks of the current generation, so it never matches across keys, 
 same perpetrator again once the marks are rebuilt."""
 
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from core.crypto.blind_index import blind_index, normalize_identifier
-from core.crypto.keyring import clear_keyring_cache, load_keyring
+from core.crypto.keyring import load_keyring
 from core.models import AuditEvent
 from incidents.models import Incident, PerpetratorMark, Report
 from incidents.services import incident_add
 from support.models import PatternAlert, PatternLink
 from tests.factories import UserFactory, incident_input, make_report
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def keyring_file(settings, tmp_path) -> Path:
-    """A writable keyring of this test's own: the tests start new generations in it."""
-    path = tmp_path / "keys" / "keyring.json"
-    settings.RECOURSE_KEYRING = None
-    settings.RECOURSE_KEYRING_FILE = str(path)
-    settings.RECOURSE_CREATE_KEYRING = True
-    yield path
-    clear_keyring_cache()
+# Each test has a writable keyring of its own: the tests start new generations in it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keyring_file")]
 
 
 @pytest.fixture
